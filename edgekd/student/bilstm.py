@@ -1,0 +1,94 @@
+"""The BiLSTM student (Tang et al. 2019) and its siamese variant for sentence pairs, as torch modules.
+
+Flat on purpose: embedding -> one bidirectional LSTM (packed, so padding never enters the recurrence)
+-> max-pool over real time steps -> ReLU layer -> logits. The exporters rebuild exactly this graph in
+ONNX from the safetensors weights, so any change here must be mirrored in `edgekd_exporters.graph`.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from .config import PAD_ID, StudentConfig
+
+
+class BiLSTMEncoder(nn.Module):
+    """Token ids (student vocabulary) -> one sentence vector of width 2H by masked max-pooling."""
+
+    def __init__(self, cfg: StudentConfig) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(cfg.vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+        self.lstm = nn.LSTM(cfg.embed_dim, cfg.hidden_size, num_layers=1, batch_first=True, bidirectional=True)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        # ids: (B, T) int64, lengths: (B,) int64 >= 1
+        x = self.dropout(self.embedding(ids))                                     # (B, T, E)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        y, _ = self.lstm(packed)
+        y, _ = pad_packed_sequence(y, batch_first=True, total_length=ids.shape[1])  # (B, T, 2H), zeros past length
+        # Padding is zero after unpacking; zero would beat negative states in the max, so mask with -inf.
+        mask = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None]  # (B, T)
+        y = y.masked_fill(~mask[:, :, None], float("-inf"))
+        return y.max(dim=1).values                                                # (B, 2H)
+
+
+class BiLSTMClassifier(nn.Module):
+    """Single-sentence student: encoder -> ReLU(M) -> logits(C)."""
+
+    def __init__(self, cfg: StudentConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = BiLSTMEncoder(cfg)
+        self.hidden = nn.Linear(cfg.feature_size, cfg.mlp_size)
+        self.out = nn.Linear(cfg.mlp_size, cfg.num_labels)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    # Expose encoder weights under the flat checkpoint names (embedding.*, lstm.*).
+    @property
+    def embedding(self) -> nn.Embedding:
+        return self.encoder.embedding
+
+    def head(self, feats: torch.Tensor) -> torch.Tensor:
+        return self.out(self.dropout(torch.relu(self.hidden(feats))))           # (B, C)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(ids, lengths))
+
+
+class SiameseBiLSTMClassifier(BiLSTMClassifier):
+    """Pair student: one shared encoder, f(h1, h2) = [h1, h2, h1*h2, |h1-h2|] -> ReLU(M) -> logits(C)."""
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor,  # type: ignore[override]
+                ids_b: torch.Tensor, lengths_b: torch.Tensor) -> torch.Tensor:
+        h1 = self.encoder(ids, lengths)                                           # (B, 2H)
+        h2 = self.encoder(ids_b, lengths_b)                                       # (B, 2H)
+        return self.head(siamese_features(h1, h2))
+
+
+def siamese_features(h1: torch.Tensor, h2: torch.Tensor) -> torch.Tensor:
+    """[h1, h2, h1*h2, |h1-h2|]: (B, D), (B, D) -> (B, 4D)."""
+    return torch.cat([h1, h2, h1 * h2, (h1 - h2).abs()], dim=-1)
+
+
+def build_student(cfg: StudentConfig) -> BiLSTMClassifier:
+    """The module for `cfg.kind`."""
+    return SiameseBiLSTMClassifier(cfg) if cfg.pair else BiLSTMClassifier(cfg)
+
+
+def flat_state_dict(model: BiLSTMClassifier) -> dict[str, torch.Tensor]:
+    """state_dict under the checkpoint names of `config.py` (drops the `encoder.` prefix)."""
+    return {k.removeprefix("encoder."): v.detach().contiguous() for k, v in model.state_dict().items()}
+
+
+def load_flat_state_dict(model: BiLSTMClassifier, tensors: dict[str, torch.Tensor]) -> None:
+    """Inverse of `flat_state_dict`; extra entries such as `vocab_map` are ignored."""
+    own = model.state_dict()
+    mapped = {}
+    for k in own:
+        flat = k.removeprefix("encoder.")
+        if flat not in tensors:
+            raise KeyError(f"checkpoint lacks tensor {flat!r}")
+        mapped[k] = tensors[flat]
+    model.load_state_dict(mapped, strict=True)

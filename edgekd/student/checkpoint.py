@@ -1,0 +1,65 @@
+"""Save and load a student checkpoint directory (safetensors + JSON, never pickle)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import CONFIG_FILE, METRICS_FILE, TOKENIZER_FILE, WEIGHTS_FILE, StudentConfig
+
+
+def save_checkpoint(out_dir: str | Path, cfg: StudentConfig, model, vocab_map: np.ndarray,
+                    tokenizer_file: str | Path, metrics: dict[str, Any] | None = None) -> Path:
+    """Write config.json, model.safetensors (weights + vocab_map), tokenizer.json and metrics.json.
+
+    Files are written to a temporary sibling and renamed, so an interrupted save never leaves a half checkpoint.
+    """
+    import torch
+    from safetensors.torch import save_file
+
+    from .bilstm import flat_state_dict
+
+    out = Path(out_dir)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    tensors = flat_state_dict(model)
+    tensors["vocab_map"] = torch.as_tensor(np.asarray(vocab_map, dtype=np.int64))
+    save_file(tensors, str(tmp / WEIGHTS_FILE), metadata={"format": "pt", "kind": cfg.kind})
+    (tmp / CONFIG_FILE).write_text(cfg.to_json())
+    shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
+    (tmp / METRICS_FILE).write_text(json.dumps(metrics or {}, indent=2, sort_keys=True) + "\n")
+    if out.exists():
+        old = out.with_name(out.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+    return out
+
+
+def load_numpy_weights(checkpoint_dir: str | Path) -> dict[str, np.ndarray]:
+    """All tensors of a checkpoint as numpy arrays (torch-free: the exporters use this)."""
+    from safetensors.numpy import load_file
+
+    return load_file(str(Path(checkpoint_dir) / WEIGHTS_FILE))
+
+
+def load_checkpoint(checkpoint_dir: str | Path):
+    """(StudentConfig, torch module in eval mode, vocab_map as numpy)."""
+    import torch
+
+    from .bilstm import build_student, load_flat_state_dict
+
+    cfg = StudentConfig.read(checkpoint_dir)
+    arrays = load_numpy_weights(checkpoint_dir)
+    model = build_student(cfg)
+    load_flat_state_dict(model, {k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
+    model.eval()
+    return cfg, model, arrays["vocab_map"]
