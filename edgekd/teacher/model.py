@@ -1,0 +1,140 @@
+"""Load a teacher and compute its logits fast: length-sorted token-budget batches, inference mode, bf16 optional.
+
+This is the one small adaptor between the rest of edgekd and the teacher: everything downstream sees only
+`TeacherOutputs` (logits now; hidden states can be added here later for intermediate-layer losses).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from .locate import resolve_teacher
+
+
+@dataclass(frozen=True)
+class Teacher:
+    """A loaded classifier and its fast tokenizer."""
+
+    model: torch.nn.Module
+    tokenizer: object           # transformers PreTrainedTokenizerFast
+    source: str                 # path or hub id it came from
+    has_head: bool              # True if the checkpoint already carried a classification head for this task
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def tokenizer_json(self) -> str:
+        """The backend `tokenizers` JSON, the file the student and the bundle ship."""
+        return self.tokenizer.backend_tokenizer.to_str()
+
+
+def pick_device(device: str | None = None) -> torch.device:
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_teacher(name_or_dir: str | None, num_labels: int, device: str | None = None,
+                 labels: Sequence[str] | None = None) -> Teacher:
+    """Load a sequence classifier; a checkpoint without a head for `num_labels` gets a fresh one."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    src = resolve_teacher(name_or_dir)
+    config = AutoConfig.from_pretrained(src)
+    archs = config.architectures or []
+    has_head = any(a.endswith("ForSequenceClassification") for a in archs) and config.num_labels == num_labels
+    kwargs = {} if has_head else {"num_labels": num_labels}
+    if labels is not None and not has_head:
+        kwargs["id2label"] = {i: str(l) for i, l in enumerate(labels)}
+        kwargs["label2id"] = {str(l): i for i, l in enumerate(labels)}
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the "newly initialized head" warning is expected; we report has_head instead
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(src, **kwargs)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    tokenizer = AutoTokenizer.from_pretrained(src, use_fast=True)
+    if not getattr(tokenizer, "is_fast", False):
+        raise RuntimeError(f"{src}: edgekd needs a fast tokenizer (tokenizer.json); this teacher has only a slow one")
+    model.to(pick_device(device)).eval()
+    return Teacher(model=model, tokenizer=tokenizer, source=src, has_head=has_head)
+
+
+def weights_hash(model: torch.nn.Module) -> str:
+    """sha256 of every parameter and buffer (name, dtype, bytes): identifies the teacher for cache keys."""
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(str(t.dtype).encode())
+        h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def token_budget_batches(lengths: np.ndarray, max_tokens: int, max_batch: int = 512) -> Iterator[np.ndarray]:
+    """Indices grouped so each batch's padded size (rows * longest) stays under max_tokens; longest first."""
+    order = np.argsort(-lengths, kind="stable")
+    start = 0
+    n = len(order)
+    while start < n:
+        longest = max(int(lengths[order[start]]), 1)
+        size = max(1, min(max_batch, max_tokens // longest))
+        yield order[start:start + size]
+        start += size
+
+
+@torch.inference_mode()
+def teacher_logits(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence[str] | None = None, *,
+                   max_length: int = 128, max_tokens: int = 8192, bf16: bool = False,
+                   progress: bool = False) -> np.ndarray:
+    """float32 (N, C) logits in input order. Sorting by length keeps padding (and wasted FLOPs) small."""
+    tok = teacher.tokenizer
+    n = len(texts)
+    enc = tok(list(texts), list(text_pairs) if text_pairs is not None else None, truncation=True,
+              max_length=max_length, add_special_tokens=True)
+    lengths = np.fromiter((len(x) for x in enc["input_ids"]), dtype=np.int64, count=n)
+    num_labels = teacher.model.config.num_labels
+    out = np.zeros((n, num_labels), dtype=np.float32)
+    device = teacher.device
+    use_bf16 = bf16 and (device.type == "cuda" or _cpu_has_bf16())
+    bar = _bar(n, progress, "teacher logits")
+    for idx in token_budget_batches(lengths, max_tokens):
+        batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
+        batch = {k: v.to(device) for k, v in batch.items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            logits = teacher.model(**batch).logits
+        out[idx] = logits.float().cpu().numpy()
+        bar.update(len(idx))
+    bar.close()
+    return out
+
+
+def _cpu_has_bf16() -> bool:
+    """bf16 autocast on CPU only pays off with native bf16/AVX-512 support; elsewhere it is emulated."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return True
+    return any(f in flags for f in ("avx512_bf16", "amx_bf16", "avx512f"))
+
+
+def _bar(total: int, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not enabled, desc=desc, unit="ex", dynamic_ncols=True)
+
+
+def save_eval(path: str | Path, record: dict) -> None:
+    Path(path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def now() -> float:
+    return time.perf_counter()
