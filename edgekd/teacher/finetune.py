@@ -1,0 +1,181 @@
+"""Fine-tune a teacher on a task: AdamW, linear warmup/decay, length-grouped batches, clipping, periodic dev eval.
+
+The best dev checkpoint is kept in Hugging Face format (safetensors) with `eval.json` beside it, so the
+rest of the chain loads it like any other fine-tuned teacher.
+"""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..metrics import score
+from ..tasks import Dataset, Task
+from .model import Teacher, _bar, _cpu_has_bf16, teacher_logits
+
+EVAL_FILE = "eval.json"
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """Teacher fine-tuning settings. Defaults: one epoch at lr 5e-5, batch 32 (the SST-2 88.5 reference run)."""
+
+    lr: float = 5e-5
+    batch_size: int = 32
+    epochs: float = 1.0
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    max_length: int = 128
+    max_train_examples: int | None = None   # a random subset, for quick runs
+    time_budget_min: float | None = None    # stop (keeping the best checkpoint) after this many minutes
+    eval_every: int = 500                   # steps between dev evaluations (and at the end)
+    bf16: bool = False                      # bf16 autocast (CPU with AVX-512/AMX, or CUDA)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "FinetuneConfig":
+        return cls(**d)
+
+
+def length_grouped_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
+                           group: int = 50) -> list[np.ndarray]:
+    """Shuffle, sort within mega-batches of `group` batches by length, cut into batches, shuffle batch order.
+
+    Similar lengths share a batch (little padding) while the epoch order stays random.
+    """
+    perm = rng.permutation(len(lengths))
+    batches = []
+    mega = batch_size * group
+    for s in range(0, len(perm), mega):
+        chunk = perm[s:s + mega]
+        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+def evaluate_teacher(teacher: Teacher, task: Task, dev: Dataset, max_length: int, bf16: bool = False) -> dict:
+    """Dev metric, accuracy and mean cross-entropy of the teacher."""
+    t0 = time.perf_counter()
+    logits = teacher_logits(teacher, dev.texts, dev.text_pairs, max_length=max_length, bf16=bf16)
+    secs = time.perf_counter() - t0
+    preds = logits.argmax(-1)
+    known = dev.labels >= 0
+    z = logits[known] - logits[known].max(-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    loss = float(-logp[np.arange(known.sum()), dev.labels[known]].mean()) if known.any() else float("nan")
+    return {**score(task.metric, dev.labels, preds), "loss": loss, "examples": len(dev),
+            "eval_examples_per_s": len(dev) / secs}
+
+
+def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir: str | Path,
+             cfg: FinetuneConfig, *, progress: bool = True, provenance: dict | None = None) -> dict:
+    """Train in place, save the best dev checkpoint to out_dir, and return the eval record (also eval.json)."""
+    from transformers import get_linear_schedule_with_warmup
+
+    out = Path(out_dir)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    if cfg.max_train_examples and cfg.max_train_examples < len(train):
+        keep = np.sort(rng.choice(len(train), cfg.max_train_examples, replace=False))
+        train = Dataset(tuple(train.texts[i] for i in keep), train.labels[keep],
+                        None if train.text_pairs is None else tuple(train.text_pairs[i] for i in keep),
+                        source=train.source)
+    if (train.labels < 0).any():
+        raise ValueError(f"{train.source}: the training data has rows without a gold label")
+    tok = teacher.tokenizer
+    enc = tok(list(train.texts), list(train.text_pairs) if train.text_pairs else None, truncation=True,
+              max_length=cfg.max_length)
+    lengths = np.fromiter((len(x) for x in enc["input_ids"]), dtype=np.int64, count=len(train))
+    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
+    model, device = teacher.model, teacher.device
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    params = [
+        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+         "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(params, lr=cfg.lr)
+    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total_steps), total_steps)
+    use_bf16 = cfg.bf16 and (device.type == "cuda" or _cpu_has_bf16())
+    labels_t = torch.as_tensor(train.labels)
+
+    best: dict | None = None
+    history = []
+    step, seen, t_start = 0, 0, time.perf_counter()
+    bar = _bar(total_steps, progress, f"fine-tune {task.name}")
+    stop = False
+    epoch = 0
+    while not stop:
+        for idx in length_grouped_batches(lengths, cfg.batch_size, rng):
+            model.train()
+            batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                logits = model(**batch).logits
+            loss = torch.nn.functional.cross_entropy(logits.float(), labels_t[idx].to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            opt.step()
+            sched.step()
+            step += 1
+            seen += len(idx)
+            elapsed = time.perf_counter() - t_start
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{seen / elapsed:.0f}")
+            over_time = cfg.time_budget_min is not None and elapsed > 60 * cfg.time_budget_min
+            stop = step >= total_steps or over_time
+            if step % cfg.eval_every == 0 or stop:
+                model.eval()
+                rec = evaluate_teacher(teacher, task, dev, cfg.max_length, bf16=use_bf16)
+                rec.update(step=step, examples_seen=seen, wall_s=round(elapsed, 1))
+                history.append(rec)
+                bar.write(f"step {step}: dev {task.metric}={rec[task.metric]:.4f} loss={rec['loss']:.4f}")
+                if best is None or rec[task.metric] > best[task.metric]:
+                    best = rec
+                    _save_hf(teacher, out)
+            if stop:
+                break
+        epoch += 1
+    bar.close()
+    wall = time.perf_counter() - t_start
+    record = {
+        "task": task.name, "metric": task.metric, "best": best, "history": history,
+        "train_examples": len(train), "train_examples_per_s": seen / wall, "wall_s": round(wall, 1),
+        "stopped_by_time_budget": bool(cfg.time_budget_min is not None and step < total_steps),
+        "config": cfg.to_dict(), "train_data_sha256": train.fingerprint(), "dev_data_sha256": dev.fingerprint(),
+        "source": teacher.source, "device": str(device), "torch_threads": torch.get_num_threads(),
+        **(provenance or {}),
+    }
+    (out / EVAL_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record
+
+
+def _save_hf(teacher: Teacher, out: Path) -> None:
+    """Atomically replace out/ with the current weights + tokenizer (safetensors, HF layout)."""
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    teacher.model.save_pretrained(tmp, safe_serialization=True)
+    teacher.tokenizer.save_pretrained(tmp)
+    if out.exists():
+        old = out.with_name(out.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(out)
