@@ -115,7 +115,7 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
     best: dict | None = None
     history = []
     step, seen, t_start = 0, 0, time.perf_counter()
-    bar = _bar(total_steps, progress, f"fine-tune {task.name}")
+    bar = _bar(total_steps, progress, f"fine-tune {task.name}", unit="step")
     stop = False
     epoch = 0
     while not stop:

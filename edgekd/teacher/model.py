@@ -126,10 +126,10 @@ def _cpu_has_bf16() -> bool:
     return any(f in flags for f in ("avx512_bf16", "amx_bf16", "avx512f"))
 
 
-def _bar(total: int, enabled: bool, desc: str):
+def _bar(total: int, enabled: bool, desc: str, unit: str = "ex"):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not enabled, desc=desc, unit="ex", dynamic_ncols=True)
+    return tqdm(total=total, disable=not enabled, desc=desc, unit=unit, dynamic_ncols=True, mininterval=1.0)
 
 
 def save_eval(path: str | Path, record: dict) -> None:

@@ -1,0 +1,80 @@
+"""Teacher: locating the packaged MiniLM, loading, logits, and fine-tuning plumbing on a tiny BERT."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from edgekd.tasks import get_task, load_split
+from edgekd.teacher.finetune import FinetuneConfig, length_grouped_batches
+from edgekd.teacher.locate import TeacherNotFound, resolve_teacher
+from edgekd.teacher.model import load_teacher, teacher_logits, token_budget_batches
+from edgekd.teacher.stage import run_teacher_stage
+
+
+def test_token_budget_batches_cover_all_and_respect_budget():
+    lengths = np.random.default_rng(0).integers(1, 60, size=500)
+    batches = list(token_budget_batches(lengths, max_tokens=256))
+    allidx = np.concatenate(batches)
+    assert sorted(allidx.tolist()) == list(range(500))
+    assert all(len(b) * lengths[b].max() <= 256 for b in batches)
+
+
+def test_length_grouped_batches_are_a_permutation_with_little_padding():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 100, size=1000)
+    batches = length_grouped_batches(lengths, 32, np.random.default_rng(1))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    pad = sum(len(b) * lengths[b].max() - lengths[b].sum() for b in batches)
+    naive = sum(32 * lengths[i:i + 32].max() - lengths[i:i + 32].sum() for i in range(0, 1000, 32))
+    assert pad < naive / 3
+
+
+def test_missing_local_teacher_is_a_clear_error(tmp_path):
+    with pytest.raises(TeacherNotFound, match="no config.json"):
+        resolve_teacher(str(tmp_path))
+
+
+def test_logits_are_order_independent(tiny_teacher_dir, glue_dir):
+    t = load_teacher(str(tiny_teacher_dir), 2, device="cpu")
+    texts = load_split("sst2", "dev", glue_dir).texts[:40]
+    a = teacher_logits(t, texts, max_tokens=200)
+    b = teacher_logits(t, texts[::-1], max_tokens=10_000)[::-1]
+    assert a.shape == (40, 2)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_finetune_writes_hf_checkpoint_and_eval(tiny_teacher_dir, glue_dir, tmp_path):
+    task = get_task("sst2")
+    train = load_split(task, "train", glue_dir, limit=256)
+    dev = load_split(task, "dev", glue_dir).head(64)
+    cfg = FinetuneConfig(lr=1e-3, batch_size=32, epochs=1, eval_every=4, max_length=32)
+    rec = run_teacher_stage(task, train, dev, tmp_path / "t", teacher=str(tiny_teacher_dir), cfg=cfg,
+                            device="cpu", force_finetune=True, progress=False)
+    saved = json.loads((tmp_path / "t" / "eval.json").read_text())
+    assert saved["best"]["accuracy"] == rec["best"]["accuracy"]
+    assert len(saved["history"]) == 2 and saved["train_examples"] == 256
+    assert (tmp_path / "t" / "model.safetensors").is_file()
+    # the saved teacher now has a head for 2 labels and is evaluated, not fine-tuned, when loaded again
+    reloaded = load_teacher(str(tmp_path / "t"), 2, device="cpu")
+    assert reloaded.has_head
+    logits = teacher_logits(reloaded, dev.texts, max_length=32)
+    assert float((logits.argmax(-1) == dev.labels).mean()) == pytest.approx(rec["best"]["accuracy"])
+
+
+@pytest.mark.real_teacher
+def test_packaged_minilm_loads_and_tokenizes_known_ids(glue_dir):
+    from edgekd.teacher.locate import default_teacher_dir
+
+    try:
+        default_teacher_dir()
+    except TeacherNotFound as e:
+        pytest.skip(str(e))
+    t = load_teacher(None, 2, device="cpu")
+    assert not t.has_head  # a fresh head is added to the sentence-embedding checkpoint
+    # Known bert-base-uncased ids: guards against the transformers 5.x vocab_file trap that maps all to [UNK]
+    assert t.tokenizer("hello world [MASK]", add_special_tokens=False)["input_ids"] == [7592, 2088, 103]
+    texts = load_split("sst2", "dev", glue_dir).texts[:8]
+    logits = teacher_logits(t, texts)
+    assert logits.shape == (8, 2) and np.isfinite(logits).all()
