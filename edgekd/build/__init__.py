@@ -1,0 +1,1 @@
+"""`edgekd build`: the whole chain with content-hashed, skippable, resumable stages."""
