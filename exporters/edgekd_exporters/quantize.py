@@ -1,0 +1,142 @@
+"""int8 quantization of the fp32 student graph, driven by a named, frozen `QuantSpec` recorded in the manifest.
+
+Three independent choices:
+  - the LSTM: onnxruntime's `quantize_dynamic` turns it into `com.microsoft.DynamicQuantizeLSTM` (int8 weights,
+    per-channel scales; the input and hidden state are quantized on the fly with one scale per tensor);
+  - the embedding table: int8 with one float scale per row, dequantized in the graph *after* the Gather, so only
+    the gathered rows are touched (one global scale loses the rare, large-norm rows);
+  - the classifier MatMuls: fp32 by default, because on a random student int8 MatMuls caused most flipped argmaxes.
+Dynamic activation quantization makes an int8 row's logits depend slightly on the other rows of its batch;
+that is expected, and the tests and budgets allow for it.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from .graph import EMBED_NODE, INIT_EMBEDDING, IR_VERSION, MS_OPSET
+
+INIT_EMBEDDING_Q = "embedding_q"          # int8 (V, E)
+INIT_EMBEDDING_SCALE = "embedding_scale"  # float32 (V, 1): row v = embedding_q[v] * embedding_scale[v]
+
+
+@dataclass(frozen=True)
+class QuantSpec:
+    """How the int8 model is made. `name` is the preset it came from (or "custom")."""
+
+    name: str = "default"
+    lstm: str = "int8"              # "int8" (DynamicQuantizeLSTM) | "fp32"
+    per_channel: bool = True        # per-output-channel weight scales for the quantized LSTM/MatMuls
+    embedding: str = "int8_row"     # "int8_row" (int8 table + per-row scale) | "fp32"
+    matmul: str = "fp32"            # classifier head: "fp32" | "int8" (dynamic, per-channel when per_channel)
+    reduce_range: bool = False      # 7-bit weights: safer on CPUs without VNNI (int8 overflow in VPMADDUBSW)
+
+    def __post_init__(self) -> None:
+        for f, ok in (("lstm", ("int8", "fp32")), ("embedding", ("int8_row", "fp32")), ("matmul", ("int8", "fp32"))):
+            if getattr(self, f) not in ok:
+                raise ValueError(f"QuantSpec.{f} must be one of {ok}, got {getattr(self, f)!r}")
+
+    @property
+    def op_types(self) -> list[str]:
+        """Op types handed to onnxruntime's dynamic quantizer."""
+        return (["LSTM"] if self.lstm == "int8" else []) + (["MatMul"] if self.matmul == "int8" else [])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "QuantSpec":
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown QuantSpec fields: {sorted(unknown)}")
+        return cls(**d)
+
+
+# Named presets (device profiles refer to these by name).
+PRESETS: dict[str, QuantSpec] = {
+    "default": QuantSpec(),
+    "all-int8": QuantSpec(name="all-int8", matmul="int8"),            # smallest; check the budget
+    "lstm-only": QuantSpec(name="lstm-only", embedding="fp32"),       # embedding stays fp32
+    "non-vnni": QuantSpec(name="non-vnni", reduce_range=True),        # older x86 (AVX2 without VNNI)
+}
+
+
+def get_preset(spec: str | QuantSpec) -> QuantSpec:
+    """A QuantSpec from a preset name (or the spec itself)."""
+    if isinstance(spec, QuantSpec):
+        return spec
+    try:
+        return PRESETS[spec]
+    except KeyError:
+        raise ValueError(f"unknown quantization preset {spec!r}; known: {', '.join(PRESETS)}") from None
+
+
+def quantize_embedding_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 per row: (V, E) float -> q int8 (V, E), scale float32 (V, 1); all-zero rows get scale 1."""
+    amax = np.abs(table).max(axis=1, keepdims=True).astype(np.float32)      # (V, 1)
+    scale = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
+    q = np.clip(np.rint(table / scale), -127, 127).astype(np.int8)
+    return q, scale
+
+
+def _quantize_embedding(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Replace Gather(embedding) by Gather(embedding_q) * Gather(embedding_scale) (dequantize only gathered rows)."""
+    g = model.graph
+    init = {t.name: t for t in g.initializer}
+    q, scale = quantize_embedding_rows(numpy_helper.to_array(init[INIT_EMBEDDING]))
+    g.initializer.remove(init[INIT_EMBEDDING])
+    g.initializer.extend([numpy_helper.from_array(q, INIT_EMBEDDING_Q), numpy_helper.from_array(scale, INIT_EMBEDDING_SCALE)])
+    idx = next(i for i, nd in enumerate(g.node) if nd.name == EMBED_NODE)
+    old = g.node[idx]
+    ids, out = old.input[1], old.output[0]
+    new = [helper.make_node("Gather", [INIT_EMBEDDING_Q, ids], ["emb_q"], name=EMBED_NODE + "_q"),        # (B, T, E) int8
+           helper.make_node("Gather", [INIT_EMBEDDING_SCALE, ids], ["emb_scale"], name=EMBED_NODE + "_scale"),  # (B, T, 1)
+           helper.make_node("Cast", ["emb_q"], ["emb_qf"], to=TensorProto.FLOAT),
+           helper.make_node("Mul", ["emb_qf", "emb_scale"], [out], name=EMBED_NODE + "_dequant")]          # (B, T, E)
+    del g.node[idx]
+    for k, nd in enumerate(new):
+        g.node.insert(idx + k, nd)
+    return model
+
+
+def quantize(fp32: onnx.ModelProto, spec: str | QuantSpec = "default") -> onnx.ModelProto:
+    """The int8 ModelProto of an fp32 student graph from `graph.build_graph`, following `spec`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    spec = get_preset(spec)
+    model = onnx.ModelProto()
+    model.CopyFrom(fp32)
+    if spec.embedding == "int8_row":
+        model = _quantize_embedding(model)
+    if spec.op_types:
+        with tempfile.TemporaryDirectory(prefix="edgekd_quant_") as tmp:
+            src, dst = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+            onnx.save(model, str(src))
+            root = logging.getLogger()
+            level = root.level
+            root.setLevel(logging.ERROR)  # hide ORT's "consider pre-processing" hint (not for us)
+            try:
+                quantize_dynamic(str(src), str(dst), op_types_to_quantize=spec.op_types,
+                                 per_channel=spec.per_channel, reduce_range=spec.reduce_range,
+                                 weight_type=QuantType.QInt8)
+            finally:
+                root.setLevel(level)
+            model = onnx.load(str(dst))
+    if not any(o.domain == "com.microsoft" for o in model.opset_import) and spec.lstm == "int8":
+        model.opset_import.append(helper.make_opsetid("com.microsoft", MS_OPSET))
+    model.ir_version = IR_VERSION
+    model.producer_name = "edgekd"
+    onnx.checker.check_model(model)
+    return model
+
+
+def with_name(spec: QuantSpec, **changes) -> QuantSpec:
+    """A modified spec, renamed "custom" unless a name is given (so the manifest never lies about the preset)."""
+    return replace(spec, **{"name": "custom", **changes})
