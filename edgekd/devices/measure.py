@@ -1,0 +1,152 @@
+"""The timing harness: warm-up, batch-1 latency and per-batch-size throughput with the systems interleaved round by
+round (so drift and noisy neighbours hit all of them alike), the task metric, and peak RSS in a fresh child.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .stats import latency_summary, rate_summary
+from .systems import Item, System
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    """How long to measure. Reference architectures (timing-only) get far fewer iterations."""
+
+    warmup: int = 10                          # batch-1 calls per system before timing
+    rounds: int = 5                           # interleaved rounds the batch-1 samples are split into
+    latency_samples: int = 300                # batch-1 timed calls per student/teacher system
+    reference_latency_samples: int = 10
+    throughput_rounds: int = 3
+    throughput_items: int = 128               # items per throughput round (each system, each batch size)
+    reference_throughput_items: int = 16
+    reference_batch_sizes: tuple[int, ...] = (1, 8)
+    references: tuple[str, ...] = ("bert-base", "bert-large")
+    rss: bool = True
+    rss_items: int = 256                      # items the RSS child predicts, at the profile's largest batch
+    reference_rss_items: int = 8
+    rss_timeout_s: float = 600.0
+    metric_batch: int = 64
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "MeasureConfig":
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """`total` as `parts` near-equal non-negative counts (earlier parts get the remainder)."""
+    q, r = divmod(total, parts)
+    return [q + (i < r) for i in range(parts)]
+
+
+def _rotated(systems: Sequence[System], r: int) -> list[System]:
+    k = r % len(systems) if systems else 0
+    return list(systems[k:]) + list(systems[:k])
+
+
+def interleaved_latency(systems: Sequence[System], items: Sequence[Item], samples: dict[str, int],
+                        rounds: int, warmup: int) -> dict[str, list[float]]:
+    """Seconds per batch-1 `predict` (tokenization included) of each system, on the same items in the same order.
+
+    Each round runs a slice of every system's samples, starting with a different system, so no system is
+    always measured first or last.
+    """
+    for s in systems:
+        for i in range(warmup):
+            s.predict([items[i % len(items)]])
+    times: dict[str, list[float]] = {s.name: [] for s in systems}
+    cursor = {s.name: 0 for s in systems}
+    plan = {s.name: _split(samples[s.name], rounds) for s in systems}
+    for r in range(rounds):
+        for s in _rotated(systems, r):
+            for _ in range(plan[s.name][r]):
+                x = [items[cursor[s.name] % len(items)]]
+                cursor[s.name] += 1
+                t0 = time.perf_counter()
+                s.predict(x)
+                times[s.name].append(time.perf_counter() - t0)
+    return times
+
+
+def interleaved_throughput(systems: Sequence[System], items: Sequence[Item], batch_sizes: dict[str, Sequence[int]],
+                           n_items: dict[str, int], rounds: int) -> dict[str, dict[int, list[float]]]:
+    """Items/s of each system at each of its batch sizes, one value per round; rounds interleave the systems."""
+    out: dict[str, dict[int, list[float]]] = {s.name: {} for s in systems}
+    all_sizes = sorted({b for bs in batch_sizes.values() for b in bs})
+    for b in all_sizes:
+        todo = [s for s in systems if b in batch_sizes[s.name]]
+        for s in todo:                           # warm up this shape once
+            s.predict([items[i % len(items)] for i in range(b)])
+        for r in range(rounds):
+            for s in _rotated(todo, r):
+                n = max(n_items[s.name], b)
+                start = (r * n) % len(items)
+                chunk = [items[(start + i) % len(items)] for i in range(n)]
+                t0 = time.perf_counter()
+                for i in range(0, n, b):
+                    s.predict(chunk[i:i + b])
+                out[s.name].setdefault(b, []).append(n / (time.perf_counter() - t0))
+    return out
+
+
+def predict_all(system: System, items: Sequence[Item], batch: int) -> np.ndarray:
+    """Logits of every item, in input order (for the task metric); batches of similar length waste less padding."""
+    order = np.argsort([len(x) if isinstance(x, str) else len(x[0]) + len(x[1]) for x in items], kind="stable")
+    parts = [system.predict([items[j] for j in order[i:i + batch]]) for i in range(0, len(items), batch)]
+    cat = np.concatenate(parts)
+    out = np.empty_like(cat)
+    out[order] = cat
+    return out
+
+
+def peak_rss(system: System, items: Sequence[Item], batch: int, timeout_s: float) -> dict[str, Any]:
+    """Run `rss_child` on the system's spec; its JSON (peak_rss_mb, ...) or {"error": ...} with the child's stderr."""
+    with tempfile.TemporaryDirectory(prefix="edgekd_rss_") as tmp:
+        job = Path(tmp) / "job.json"
+        job.write_text(json.dumps({"spec": system.spec, "items": list(items), "batch": batch}))
+        try:
+            res = subprocess.run([sys.executable, "-m", "edgekd.devices.rss_child", str(job)], capture_output=True,
+                                 text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return {"error": f"peak-RSS child timed out after {timeout_s:.0f} s"}
+    if res.returncode != 0:
+        tail = " | ".join(res.stderr.strip().splitlines()[-3:])
+        return {"error": f"peak-RSS child failed (exit {res.returncode}): {tail}"}
+    try:
+        return json.loads(res.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        return {"error": f"peak-RSS child printed no JSON: {res.stdout[-200:]!r}"}
+
+
+def measure_systems(systems: Sequence[System], items: Sequence[Item], batch_sizes: Sequence[int],
+                    cfg: MeasureConfig) -> dict[str, dict[str, Any]]:
+    """Latency and throughput summaries per system name (interleaved), plus peak RSS when cfg.rss."""
+    ref = {s.name: s.kind == "reference" for s in systems}
+    samples = {n: cfg.reference_latency_samples if r else cfg.latency_samples for n, r in ref.items()}
+    lat = interleaved_latency(systems, items, samples, cfg.rounds, cfg.warmup)
+    sizes = {n: [b for b in batch_sizes if b in cfg.reference_batch_sizes] if r else list(batch_sizes)
+             for n, r in ref.items()}
+    tp = interleaved_throughput(systems, items, sizes, {n: cfg.reference_throughput_items if r
+                                                        else cfg.throughput_items for n, r in ref.items()},
+                                cfg.throughput_rounds)
+    res = {}
+    for s in systems:
+        res[s.name] = {"latency_ms": latency_summary(lat[s.name]),
+                       "throughput": {str(b): rate_summary(v) for b, v in sorted(tp[s.name].items())}}
+        if cfg.rss:
+            n = cfg.reference_rss_items if ref[s.name] else cfg.rss_items
+            batch = max(sizes[s.name]) if sizes[s.name] else 1
+            res[s.name]["rss"] = peak_rss(s, items[:n], batch, cfg.rss_timeout_s)
+    return res
