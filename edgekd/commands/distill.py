@@ -71,7 +71,7 @@ def distill(task, data_dir, train_file, dev_file, text_col, text_pair_col, label
     else:
         rows = TrainRows.from_dataset(train)
     if logits_dir is not None:
-        rows = rows.with_logits(read_logits(logits_dir), source=rows.source)
+        rows = rows.with_logits(read_logits(logits_dir, transfer), source=rows.source)
         cache_json = Path(logits_dir) / "cache.json"
         provenance["logits_cache"] = {"dir": str(logits_dir), "cache": json.loads(cache_json.read_text())}
     if originals_only:

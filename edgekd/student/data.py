@@ -111,17 +111,27 @@ class TrainRows:
         return cls(ds.texts, np.asarray(ds.labels, dtype=np.int64), ds.text_pairs, logits, ds.source)
 
 
-def read_logits(cache_dir: str | Path) -> np.ndarray:
+def read_logits(cache_dir: str | Path, transfer_path: str | Path | None = None) -> np.ndarray:
     """float32 (N, C) teacher logits from a label cache directory (logits.npy + cache.json).
 
-    The one place that knows the cache layout: switch to `edgekd.label.load_logits` once it exists.
+    A cache written by `edgekd label` (cache.json "format": "edgekd-logits/...") goes through
+    `edgekd.label.load_logits`, which refuses incomplete or stale caches (checked against `transfer_path`);
+    any other folder with a plain logits.npy is read as-is, and only its shape is checked later.
     """
     d = Path(cache_dir)
     path = d / "logits.npy"
+    if not (d / "cache.json").is_file():
+        raise DataError(f"{d}: no cache.json; run `edgekd label` first or pass the right --logits folder")
+    try:
+        header = json.loads((d / "cache.json").read_text())
+    except json.JSONDecodeError as e:
+        raise DataError(f"{d / 'cache.json'}: not valid JSON ({e})") from None
+    if isinstance(header, dict) and str(header.get("format", "")).startswith("edgekd-logits/"):
+        from ..label import load_logits
+
+        return np.asarray(load_logits(d, transfer_path), dtype=np.float32)
     if not path.is_file():
         raise DataError(f"{d}: no logits.npy; run `edgekd label` first or pass the right --logits folder")
-    if not (d / "cache.json").is_file():
-        raise DataError(f"{d}: no cache.json beside logits.npy; the cache is incomplete (re-run `edgekd label`)")
     try:
         arr = np.load(path, allow_pickle=False)
     except ValueError as e:

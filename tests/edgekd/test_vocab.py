@@ -152,10 +152,12 @@ def test_transfer_and_logits_readers(tmp_path):
     assert tr.texts == ("a", "b") and tr.labels.tolist() == [1, -1] and tr.original.tolist() == [True, False]
     assert tr.originals().texts == ("a",)
     (tmp_path / "c").mkdir()
-    np.save(tmp_path / "c" / "logits.npy", np.ones((2, 2), np.float32))
     with pytest.raises(DataError, match="cache.json"):
         read_logits(tmp_path / "c")
     (tmp_path / "c" / "cache.json").write_text("{}")
+    with pytest.raises(DataError, match="logits.npy"):
+        read_logits(tmp_path / "c")
+    np.save(tmp_path / "c" / "logits.npy", np.ones((2, 2), np.float32))
     assert tr.with_logits(read_logits(tmp_path / "c")).logits.shape == (2, 2)
     with pytest.raises(DataError, match="does not belong"):
         TrainRows(tr.texts, tr.labels, logits=np.ones((3, 2), np.float32))
