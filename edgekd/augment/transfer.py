@@ -1,0 +1,245 @@
+"""Build the transfer set: originals first, then deduplicated augmented rows, streamed to JSONL with a metadata sidecar.
+
+Row i of the JSONL is row i of the teacher-logits cache. Each row is
+`{"text", "text_pair" (pairs only), "label" (gold id; -1 for augmented rows), "src" (index of the original),
+"aug" ("orig" | "mask" | "pos" | "mask+pos" | "ngram" | "mask+ngram" | ...)}`.
+Every example draws from its own Generator seeded by (seed, index), so the file is byte-identical for the
+same data and seed however the work is batched. Duplicates (of originals or of each other) are dropped via
+8-byte blake2b hashes in a flat open-addressing table (about 16 MB for SST-2's 1.3M candidates).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..tasks import Dataset
+from .config import AugmentConfig
+from .pos import Tagger, load_tagger
+from .rules import PosTableBuilder, aug_name, augment_example
+
+FORMAT = "edgekd-transfer/1"
+_FLUSH_ROWS = 8192
+
+
+def meta_path(out_path: str | Path) -> Path:
+    """`transfer.jsonl` -> `transfer.meta.json` beside it."""
+    p = Path(out_path)
+    return p.with_name(p.stem + ".meta.json")
+
+
+def row_hash(texts) -> int:
+    """64-bit identity of a row's text(s) for deduplication (collisions ~ n^2 / 2^65: 3e-8 for 1M rows)."""
+    return int.from_bytes(hashlib.blake2b("\x1f".join(texts).encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class HashSet64:
+    """Set of 64-bit hashes in one flat uint64 array (linear probing; 0 marks an empty slot)."""
+
+    def __init__(self, expected: int = 1024) -> None:
+        cap = 1 << max(10, int(expected / 0.7).bit_length())
+        self._table = array("Q", bytes(8 * cap))
+        self._mask = cap - 1
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._table) * 8
+
+    def add(self, h: int) -> bool:
+        """Insert h; True if it was not there yet."""
+        h = h or 1
+        t, m = self._table, self._mask
+        i = h & m
+        while True:
+            v = t[i]
+            if v == 0:
+                t[i] = h
+                self._n += 1
+                if self._n * 4 > len(t) * 3:
+                    self._grow()
+                return True
+            if v == h:
+                return False
+            i = (i + 1) & m
+
+    def _grow(self) -> None:
+        old = self._table
+        self._table = array("Q", bytes(16 * len(old)))
+        self._mask = len(self._table) - 1
+        self._n = 0
+        for v in old:
+            if v:
+                self.add(v)
+
+
+def _resolve_tagger(tagger) -> Tagger | None:
+    if tagger is None or tagger is False:
+        return None
+    if tagger == "auto":
+        return load_tagger(None)
+    if isinstance(tagger, str):
+        return load_tagger(tagger)
+    return tagger
+
+
+def _bar(total: int, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not enabled, desc=desc, unit="ex", dynamic_ncols=True, mininterval=1.0)
+
+
+def _words(dataset: Dataset) -> list[list[list[str]]]:
+    pairs = dataset.text_pairs
+    return [[t.split()] if pairs is None else [t.split(), pairs[i].split()] for i, t in enumerate(dataset.texts)]
+
+
+def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfig, seed: int, *,
+                       tagger: Tagger | str | None = "auto", mask_token: str = "[MASK]", progress: bool = True,
+                       task: str | None = None) -> dict:
+    """Write the transfer set for `dataset` to `out_path` (+ `meta_path(out_path)`) and return the metadata.
+
+    tagger: "auto" (the default spaCy package), a spaCy package name, a `Tagger`, or None for `--no-pos`
+    (POS-guided replacement off, recorded as p_pos 0 and tagger "none"). The file is written to a temporary
+    name and renamed at the end, so a partial file never looks finished.
+    """
+    t0 = time.perf_counter()
+    tg = _resolve_tagger(tagger)
+    if tg is None:
+        cfg = cfg.without_pos()
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    words = _words(dataset)
+    n = len(words)
+
+    # Pass 1: tag every sentence once; count (tag, word) entries for the POS unigram tables.
+    builder, flat, offsets = PosTableBuilder(), array("i"), [0]
+    sentences = (s for ex in words for s in ex)
+    tags = tg.tag(sentences) if tg is not None else (["-"] * len(s) for ex in words for s in ex)
+    bar = _bar(n, progress, "POS tagging" if tg is not None else "reading")
+    for ex in words:
+        for s in ex:
+            flat.extend(builder.add(s, next(tags)))
+            offsets.append(len(flat))
+        bar.update(1)
+    bar.close()
+    table, remap = builder.finish()
+    ids = remap[np.frombuffer(flat, dtype=np.int32)] if len(flat) else np.zeros(0, np.int32)  # (total words,)
+    del flat
+    t_tag = time.perf_counter() - t0
+
+    # Pass 2: stream originals, then each example's deduplicated augmentations.
+    seen = HashSet64(expected=n * (1 + cfg.n_iter))
+    sha, n_bytes, buf = hashlib.sha256(), 0, []
+    by_aug: dict[str, int] = {}
+    orig_dups = dropped = written_aug = 0
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    pair = dataset.text_pairs is not None
+
+    def emit(f, texts, label: int, src: int, aug: str) -> None:
+        row = {"text": texts[0]}
+        if pair:
+            row["text_pair"] = texts[1]
+        row.update(label=label, src=src, aug=aug)
+        buf.append(json.dumps(row, ensure_ascii=False))
+        if len(buf) >= _FLUSH_ROWS:
+            flush(f)
+
+    def flush(f) -> None:
+        nonlocal n_bytes
+        if buf:
+            data = ("\n".join(buf) + "\n").encode("utf-8")
+            f.write(data)
+            sha.update(data)
+            n_bytes += len(data)
+            buf.clear()
+
+    with open(tmp, "wb") as f:
+        for i, ex in enumerate(words):
+            texts = (dataset.texts[i],) if not pair else (dataset.texts[i], dataset.text_pairs[i])
+            if not seen.add(row_hash([" ".join(s) for s in ex])):
+                orig_dups += 1                       # kept: the original training set is written in full
+            emit(f, texts, int(dataset.labels[i]), i, "orig")
+        bar = _bar(n, progress, "augmenting")
+        for i, ex in enumerate(words):
+            rng = np.random.default_rng([seed, i])
+            sides = [ids[offsets[j]:offsets[j + 1]] for j in range(len(ex) * i, len(ex) * (i + 1))]
+            for texts, bits in augment_example(sides, table, cfg, rng, mask_token):
+                if not seen.add(row_hash(texts)):
+                    dropped += 1
+                    continue
+                name = aug_name(bits)
+                by_aug[name] = by_aug.get(name, 0) + 1
+                written_aug += 1
+                emit(f, texts, -1, i, name)
+            bar.update(1)
+        bar.close()
+        flush(f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, out_path)
+    wall = time.perf_counter() - t0
+
+    written = n + written_aug
+    meta = {
+        "format": FORMAT, "edgekd_version": __version__, "task": task, "pair": pair, "seed": int(seed),
+        "config": {**cfg.to_dict(), "tagger": tg.describe() if tg is not None else "none"},
+        "pos_rule": "on" if tg is not None else "off (--no-pos)",
+        "mask_token": mask_token,
+        "input": {"fingerprint": dataset.fingerprint(), "source": dataset.source, "rows": n},
+        "counts": {"originals": n, "original_duplicates": orig_dups, "generated": n * cfg.n_iter,
+                   "duplicates_dropped": dropped, "augmented": written_aug, "written": written,
+                   "by_aug": dict(sorted(by_aug.items()))},
+        "pos_table": {"entries": len(table), "tags": len(table.tags)},
+        "file": {"name": out_path.name, "sha256": sha.hexdigest(), "bytes": n_bytes, "rows": written},
+        "wall_s": round(wall, 3), "tag_s": round(t_tag, 3),
+        "rows_per_s": round(written / wall, 1) if wall > 0 else None,
+    }
+    _write_json_atomic(meta_path(out_path), meta)
+    return meta
+
+
+def read_meta(out_path: str | Path) -> dict:
+    p = meta_path(out_path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: no transfer-set metadata beside {out_path}")
+    return json.loads(p.read_text())
+
+
+def read_transfer_set(path: str | Path) -> tuple[Dataset, np.ndarray, tuple[str, ...]]:
+    """(texts/pairs/labels as a Dataset, src (N,) int64, aug kinds) of a transfer JSONL, in file order."""
+    texts, pairs, labels, src, aug = [], [], [], [], []
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            try:
+                row = json.loads(line)
+                texts.append(row["text"])
+                if "text_pair" in row:
+                    pairs.append(row["text_pair"])
+                labels.append(row["label"])
+                src.append(row["src"])
+                aug.append(row["aug"])
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ValueError(f"{path}:{line_no}: not a transfer-set row ({e})") from None
+    if pairs and len(pairs) != len(texts):
+        raise ValueError(f"{path}: some rows have text_pair and some do not")
+    ds = Dataset(tuple(texts), np.asarray(labels, dtype=np.int64), tuple(pairs) if pairs else None, source=str(path))
+    return ds, np.asarray(src, dtype=np.int64), tuple(aug)
+
+
+def _write_json_atomic(path: Path, obj: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
