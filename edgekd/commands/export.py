@@ -1,0 +1,109 @@
+"""`edgekd export`: a student checkpoint -> a validated ONNX bundle (int8 by default), over `export_bundle`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+PRESET_HELP = "Quantization preset: default | all-int8 | lstm-only | non-vnni (see edgekd_exporters.quantize)."
+
+
+@click.command("export")
+@click.argument("checkpoint_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Bundle folder to write.")
+@click.option("--precision", type=click.Choice(["int8", "fp32", "both"]), default="int8", show_default=True)
+@click.option("--quant", default="default", show_default=True, help=PRESET_HELP)
+@click.option("--dev/--no-dev", "use_dev", default=True, show_default=True,
+              help="Validate int8 on the task's dev data (the checkpoint's task, or --dev-file).")
+@click.option("--task", default=None, help="Task of the dev data (default: the checkpoint's task).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="GLUE root or task folder (default: $EDGEKD_GLUE_DIR or a shared/data/glue nearby).")
+@click.option("--dev-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Your own labelled dev CSV/TSV/JSONL (with --text-col/--label-col/--labels).")
+@click.option("--text-col", default=None)
+@click.option("--text-pair-col", default=None)
+@click.option("--label-col", default=None)
+@click.option("--labels", default=None, help="Comma-separated label names of your own data.")
+@click.option("--metric", default="accuracy", show_default=True, help="Metric for your own data.")
+@click.option("--skip-bad", is_flag=True, help="Skip malformed dev rows (counted) instead of failing.")
+@click.option("--dev-limit", type=int, default=None, help="Validate on the first N dev rows only.")
+@click.option("--max-drop", type=float, default=0.5, show_default=True,
+              help="Budget: int8 task-metric drop on dev, in points.")
+@click.option("--max-bytes", type=int, default=None, help="Budget: bundle bytes (models + tokenizer).")
+@click.option("--allow-budget-break", is_flag=True, help="Write the bundle even if a budget is broken (recorded).")
+@click.option("--parity/--no-parity", default=None,
+              help="Check torch vs fp32 ONNX (default: when torch is installed).")
+@click.option("--archive", type=click.Choice(["tar", "zip"]), default=None, help="Also write OUT.tar or OUT.zip.")
+def export(checkpoint_dir, out, precision, quant, use_dev, task, data_dir, dev_file, text_col, text_pair_col,
+           label_col, labels, metric, skip_bad, dev_limit, max_drop, max_bytes, allow_budget_break, parity, archive):
+    """Export CHECKPOINT_DIR (from `edgekd distill`) to a bundle and print what was measured."""
+    from edgekd_exporters import BudgetError, Budgets, export_bundle
+    from edgekd_exporters.bundle import bundle_bytes
+
+    from ..student.config import StudentConfig
+    from ..tasks import DataError
+
+    if not (checkpoint_dir / "config.json").is_file():
+        raise click.ClickException(f"{checkpoint_dir}: no config.json; is it a student checkpoint from `edgekd distill`?")
+    try:
+        cfg = StudentConfig.read(checkpoint_dir)
+        dev, task_metric = (_dev_data(cfg.task if task is None else task, data_dir, dev_file, text_col, text_pair_col,
+                                      label_col, labels, metric, skip_bad) if use_dev else (None, None))
+        man = export_bundle(checkpoint_dir, out, precision=precision, quant=quant, dev_data=dev, metric=task_metric,
+                            budgets=Budgets(max_drop_points=max_drop, max_bundle_bytes=max_bytes),
+                            allow_budget_break=allow_budget_break, check_parity=parity, archive=archive,
+                            dev_limit=dev_limit)
+    except (BudgetError, DataError, FileNotFoundError, FileExistsError, ValueError, KeyError) as e:
+        raise click.ClickException(str(e).strip("'\"")) from None
+    click.echo(summary(man, out, bundle_bytes(out)))
+    if archive:
+        arc = out.with_name(out.name + "." + archive)
+        click.echo(f"archive: {arc} ({arc.stat().st_size} bytes)")
+
+
+def _dev_data(task, data_dir, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad):
+    """(dataset, metric) for validation, or (None, None) with a note when the task's dev split is not found."""
+    from ..tasks import TASKS, DataError, custom_task, get_task, load_file, load_split
+
+    if text_col or label_col or labels:
+        if not (text_col and label_col and labels and dev_file):
+            raise DataError("your own dev data needs all of --dev-file, --text-col, --label-col and --labels")
+        t = custom_task(task, labels.split(","), text_col, label_col, text_pair_col, metric)
+        return load_file(dev_file, t, skip_bad=skip_bad), t.metric
+    if dev_file is not None:
+        t = get_task(task)
+        return load_file(dev_file, t, skip_bad=skip_bad), t.metric
+    if task not in TASKS:
+        click.echo(f"note: task {task!r} is not registered and no --dev-file was given; int8 metric not measured",
+                   err=True)
+        return None, None
+    try:
+        return load_split(task, "dev", data_dir, skip_bad=skip_bad), get_task(task).metric
+    except DataError as e:
+        click.echo(f"note: no dev data ({e}); int8 metric not measured (pass --data-dir or --dev-file)", err=True)
+        return None, None
+
+
+def summary(man, out: Path, total_bytes: int) -> str:
+    """A few lines: files, parity, int8 agreement and metric, broken budgets."""
+    m = man.metrics
+    lines = [f"bundle: {out} ({total_bytes} bytes; default model {man.default_model})"]
+    lines += [f"  {f.path}: {f.bytes} bytes" for f in man.files]
+    par = m.get("parity_torch_fp32", {})
+    lines.append(f"parity torch vs fp32 ONNX: max abs logit diff {par['max_abs_diff']:.2e} ({par['rows']} rows)"
+                 if par.get("measured") else f"parity torch vs fp32 ONNX: not measured ({par.get('reason')})")
+    for key, what in (("int8_vs_fp32_random", "random inputs"), ("int8_vs_fp32_dev", "dev")):
+        if key in m:
+            d = m[key]
+            lines.append(f"int8 vs fp32 on {what}: argmax agreement {100 * d['argmax_agreement']:.2f}% "
+                         f"({d['rows']} rows), max abs logit diff {d['max_abs_logit_diff']:.3g}")
+            if "drop_points" in d:
+                k = d["metric"]
+                lines.append(f"dev {k}: fp32 {100 * d['fp32'][k]:.2f}, int8 {100 * d['int8'][k]:.2f} "
+                             f"(drop {d['drop_points']:.2f} points; accuracy fp32 {100 * d['fp32']['accuracy']:.2f}, "
+                             f"int8 {100 * d['int8']['accuracy']:.2f})")
+    if "int8_vs_fp32_dev" not in m and "fp32_dev" in m:
+        lines.append(f"dev (fp32): {m['fp32_dev']}")
+    if m.get("budget_broken"):
+        lines.append("BUDGETS BROKEN (forced): " + "; ".join(m["budget_broken"]))
+    return "\n".join(lines)
