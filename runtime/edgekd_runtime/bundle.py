@@ -11,9 +11,13 @@ encoded as the single id `tokenizer.empty_id`, so it gets the model's defined an
 in every backend, and is reported in `metadata["empty_rows"]`. Any Unicode string is accepted.
 
 Rows are sorted by length and run in batches of similar length (less padding, same results as one by
-one), then put back in the caller's order. Numerical agreement between backends: fp32 models agree
-within 1e-5 (absolute, logits); int8 models within a few 1e-2, because onnxruntime's DynamicQuantizeLSTM
-and MatMulInteger also quantize activations per tensor at run time while the numpy backend keeps them fp32.
+one), then put back in the caller's order.
+
+Agreement between the backends (`PARITY_TOLERANCE`, tested on SST-2/MRPC dev): fp32 logits agree within
+1e-5 absolute. int8 logits agree within 0.05 * max(1, max |logit|), and the labels agree wherever the
+margin between the top two logits exceeds twice that: onnxruntime's DynamicQuantizeLSTM also quantizes the
+LSTM's input and hidden state per tensor at run time (so an int8 row even depends a little on its batch
+mates), while the numpy backend dequantizes the same int8 weights and keeps activations in fp32.
 """
 from __future__ import annotations
 
@@ -29,6 +33,14 @@ from .manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, Manife
 from .verify import (bundle_root, check_graph, check_vocab, load_tokenizer, parse_graph, verify_files)
 
 BACKENDS = ("onnxruntime", "numpy")
+PARITY_TOLERANCE = {"fp32": 1e-5, "int8": 0.05}   # absolute for fp32; relative to max(1, max |logit|) for int8
+
+
+def parity_tolerance(precision: str, logits: np.ndarray) -> float:
+    """Largest |logit difference| allowed between the numpy and onnxruntime backends for these logits."""
+    if precision == "fp32":
+        return PARITY_TOLERANCE["fp32"]
+    return PARITY_TOLERANCE["int8"] * max(1.0, float(np.abs(logits).max(initial=0.0)))
 
 
 @dataclass(frozen=True)
