@@ -65,6 +65,8 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
     cfg = StudentConfig.read(ckpt)
     spec = get_preset(quant)
     tokenizer = Tokenizer.from_file(str(ckpt / CKPT_TOKENIZER))
+    tokenizer.no_padding()      # hub files may carry Fixed(128) padding / truncation; the shared encoding rule
+    tokenizer.no_truncation()   # (edgekd_runtime.encoding) pads and truncates itself
     tok_spec = tokenizer_spec(tokenizer, cfg)
     metric = metric or _task_metric(cfg.task)
 
