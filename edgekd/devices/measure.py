@@ -111,23 +111,41 @@ def predict_all(system: System, items: Sequence[Item], batch: int) -> np.ndarray
     return out
 
 
-def peak_rss(system: System, items: Sequence[Item], batch: int, timeout_s: float) -> dict[str, Any]:
-    """Run `rss_child` on the system's spec; its JSON (peak_rss_mb, ...) or {"error": ...} with the child's stderr."""
+def peak_rss(jobs: dict[str, tuple[System, Sequence[Item], int]], timeout_s: float) -> dict[str, dict[str, Any]]:
+    """Peak RSS of each system, name -> (system, items, batch), from `rss_child` runs (its JSON, or {"error": ...}).
+
+    The children run concurrently: each reports its own process's high-water mark, which does not depend on
+    what else runs, and no timing is taken meanwhile.
+    """
+    out: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="edgekd_rss_") as tmp:
-        job = Path(tmp) / "job.json"
-        job.write_text(json.dumps({"spec": system.spec, "items": list(items), "batch": batch}))
-        try:
-            res = subprocess.run([sys.executable, "-m", "edgekd.devices.rss_child", str(job)], capture_output=True,
-                                 text=True, timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            return {"error": f"peak-RSS child timed out after {timeout_s:.0f} s"}
-    if res.returncode != 0:
-        tail = " | ".join(res.stderr.strip().splitlines()[-3:])
-        return {"error": f"peak-RSS child failed (exit {res.returncode}): {tail}"}
+        procs = {}
+        for i, (name, (system, items, batch)) in enumerate(jobs.items()):
+            job = Path(tmp) / f"job{i}.json"
+            job.write_text(json.dumps({"spec": system.spec, "items": list(items), "batch": batch}))
+            procs[name] = subprocess.Popen([sys.executable, "-m", "edgekd.devices.rss_child", str(job)],
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + timeout_s
+        for name, proc in procs.items():
+            try:
+                stdout, stderr = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                out[name] = {"error": f"peak-RSS child timed out after {timeout_s:.0f} s"}
+                continue
+            out[name] = _child_result(proc.returncode, stdout, stderr)
+    return out
+
+
+def _child_result(code: int, stdout: str, stderr: str) -> dict[str, Any]:
+    if code != 0:
+        tail = " | ".join(stderr.strip().splitlines()[-3:])
+        return {"error": f"peak-RSS child failed (exit {code}): {tail}"}
     try:
-        return json.loads(res.stdout.strip().splitlines()[-1])
+        return json.loads(stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
-        return {"error": f"peak-RSS child printed no JSON: {res.stdout[-200:]!r}"}
+        return {"error": f"peak-RSS child printed no JSON: {stdout[-200:]!r}"}
 
 
 def measure_systems(systems: Sequence[System], items: Sequence[Item], batch_sizes: Sequence[int],
@@ -141,12 +159,12 @@ def measure_systems(systems: Sequence[System], items: Sequence[Item], batch_size
     tp = interleaved_throughput(systems, items, sizes, {n: cfg.reference_throughput_items if r
                                                         else cfg.throughput_items for n, r in ref.items()},
                                 cfg.throughput_rounds)
-    res = {}
-    for s in systems:
-        res[s.name] = {"latency_ms": latency_summary(lat[s.name]),
-                       "throughput": {str(b): rate_summary(v) for b, v in sorted(tp[s.name].items())}}
-        if cfg.rss:
-            n = cfg.reference_rss_items if ref[s.name] else cfg.rss_items
-            batch = max(sizes[s.name]) if sizes[s.name] else 1
-            res[s.name]["rss"] = peak_rss(s, items[:n], batch, cfg.rss_timeout_s)
+    res = {s.name: {"latency_ms": latency_summary(lat[s.name]),
+                    "throughput": {str(b): rate_summary(v) for b, v in sorted(tp[s.name].items())}}
+           for s in systems}
+    if cfg.rss:
+        jobs = {s.name: (s, items[:cfg.reference_rss_items if ref[s.name] else cfg.rss_items],
+                         max(sizes[s.name], default=1)) for s in systems}
+        for name, r in peak_rss(jobs, cfg.rss_timeout_s).items():
+            res[name]["rss"] = r
     return res

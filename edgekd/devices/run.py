@@ -121,6 +121,10 @@ def profile_bundle(profile: DeviceProfile, bundle: str | Path, teacher: str, tas
         s = _try_build(spec, _spec_name(spec, manifest), errors)
         if s is not None:
             systems.append(s)
+    skipped = sorted({x for s in systems for x in s.info.get("ort_not_applied", ())})
+    if skipped:
+        notes.append("The runtime's onnxruntime session does not take these profile settings, so its own "
+                     f"were used: {', '.join(skipped)}.")
     metrics: dict[str, Any] = {}
     for s in systems:
         if s.timing_only:

@@ -68,17 +68,29 @@ def build(spec: dict[str, Any]) -> System:
 
 # ---- student (the one adaptor to the runtime) ---------------------------------------------------------------
 
-def open_student(bundle: str, backend: str, model: str | None, threads: int, ort: dict[str, Any]) -> PredictFn:
-    """Load a bundle with the runtime and return its logits function. The only place that knows the runtime API."""
+# What the runtime's onnxruntime session always does (runtime/edgekd_runtime/ort_backend.py); a profile asking
+# for something else is reported as not applied rather than silently ignored.
+RUNTIME_ORT_FIXED = {"providers": ["CPUExecutionProvider"], "execution_mode": "sequential",
+                     "inter_op_num_threads": 1, "enable_cpu_mem_arena": True}
+
+
+def open_student(bundle: str, backend: str, model: str | None, threads: int,
+                 ort: dict[str, Any]) -> tuple[PredictFn, list[str]]:
+    """Load a bundle with the runtime: (logits function, profile ORT settings the runtime could not apply).
+
+    The only place that knows the runtime's API. Each call is one batch (batch_size = len(items)).
+    """
     from edgekd_runtime import Bundle
 
-    b = Bundle.load(bundle, backend=backend, model=model, threads=threads)
+    kwargs = {"optimization": ort.get("graph_optimization_level", "all")} if backend == "onnxruntime" else {}
+    b = Bundle.load(bundle, backend=backend, model=model, threads=threads, **kwargs)
+    not_applied = [] if backend != "onnxruntime" else [
+        f"onnxruntime.{k}={ort[k]!r}" for k, fixed in RUNTIME_ORT_FIXED.items() if k in ort and ort[k] != fixed]
 
     def predict(items: Sequence[Item]) -> np.ndarray:
-        out = b.predict(list(items))
-        return np.asarray(getattr(out, "logits", out), dtype=np.float32)
+        return b.predict(list(items), batch_size=max(1, len(items))).logits
 
-    return predict
+    return predict, not_applied
 
 
 def student_system(bundle: str, backend: str, model: str, threads: int, ort: dict[str, Any]) -> System:
@@ -87,12 +99,13 @@ def student_system(bundle: str, backend: str, model: str, threads: int, ort: dic
     man = Manifest.read(bundle)
     spec_m = man.model(model)
     size = bundle_bytes(man, spec_m.file)
-    fn = open_student(bundle, backend, spec_m.file, threads, ort)
+    fn, not_applied = open_student(bundle, backend, spec_m.file, threads, ort)
     return System(name=f"student-{spec_m.precision}-{backend}", kind="student", backend=backend, device="cpu",
                   precision=spec_m.precision, size_bytes=size, predict=fn,
                   spec={"kind": "student", "bundle": str(bundle), "backend": backend, "model": spec_m.file,
                         "threads": threads, "ort": dict(ort)},
-                  info={"model_file": spec_m.file, "model_bytes": _file_bytes(man, spec_m.file)})
+                  info={"model_file": spec_m.file, "model_bytes": _file_bytes(man, spec_m.file),
+                        "ort_not_applied": not_applied})
 
 
 def bundle_bytes(manifest, model_file: str) -> int:
@@ -133,8 +146,11 @@ def _torch_threads(threads: int) -> None:
 
 
 def teacher_system(teacher: str, device: str, threads: int, max_length: int, num_labels: int) -> System:
+    from transformers.utils import logging as hf_logging
+
     from ..teacher.model import load_teacher
 
+    hf_logging.disable_progress_bar()
     _torch_threads(threads)
     t = load_teacher(teacher, num_labels, device=device)
     files = teacher_files(teacher)
