@@ -1,0 +1,179 @@
+"""On-disk layout of the logits cache: header and key checks, transfer-set row index, atomic JSON, `load_logits`."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "edgekd-logits/1"
+HEADER, LOGITS, PROGRESS, SHARDS = "cache.json", "logits.npy", "progress.json", "shards"
+
+
+class CacheError(ValueError):
+    """A cache folder is missing, incomplete, inconsistent, or does not match what it is used with."""
+
+
+class StaleCache(CacheError):
+    """The cache was made for another teacher, transfer set or setting."""
+
+
+@dataclass(frozen=True)
+class LogitsCache:
+    """A finished (or shard) cache folder and its header."""
+
+    path: Path
+    header: dict
+
+    @property
+    def key(self) -> dict:
+        return self.header["key"]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.header.get("complete"))
+
+    def logits(self) -> np.ndarray:
+        """(rows, C) float32, memory-mapped read-only."""
+        return np.load(self.path / LOGITS, mmap_mode="r", allow_pickle=False)
+
+
+@dataclass(frozen=True)
+class TransferIndex:
+    """Byte offsets of every row of a transfer JSONL, so chunks are read without loading the whole file."""
+
+    path: Path
+    sha256: str
+    offsets: np.ndarray      # (N+1,) int64 start of each row; offsets[N] = end of the last row
+    pair: bool
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def rows(self, a: int, b: int) -> tuple[list[str], list[str] | None]:
+        """Texts (and second texts) of rows [a, b)."""
+        with open(self.path, "rb") as f:
+            f.seek(int(self.offsets[a]))
+            lines = f.read(int(self.offsets[b] - self.offsets[a])).decode("utf-8").splitlines()
+        texts, pairs = [], [] if self.pair else None
+        for i, line in enumerate(lines, a + 1):
+            try:
+                row = json.loads(line)
+                texts.append(row["text"])
+                if pairs is not None:
+                    pairs.append(row["text_pair"])
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise CacheError(f"{self.path}:{i}: not a transfer-set row ({type(e).__name__}: {e})") from None
+        return texts, pairs
+
+
+def index_transfer(path: str | Path, block: int = 1 << 24) -> TransferIndex:
+    """sha256 and row offsets of a transfer JSONL in one streamed pass."""
+    path = Path(path)
+    if not path.is_file():
+        raise CacheError(f"{path}: no such transfer set (make one with `edgekd augment`)")
+    h, starts, pos = hashlib.sha256(), [np.zeros(1, np.int64)], 0
+    with open(path, "rb") as f:
+        while data := f.read(block):
+            h.update(data)
+            nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+            starts.append(nl.astype(np.int64) + pos + 1)
+            pos += len(data)
+    offsets = np.concatenate(starts)
+    if offsets[-1] != pos:                      # last row without a trailing newline
+        offsets = np.append(offsets, pos)
+    if len(offsets) < 2:
+        raise CacheError(f"{path}: the transfer set is empty")
+    with open(path, "rb") as f:
+        first = f.readline()
+    try:
+        pair = "text_pair" in json.loads(first)
+    except json.JSONDecodeError as e:
+        raise CacheError(f"{path}:1: not JSON ({e.msg})") from None
+    return TransferIndex(path, h.hexdigest(), offsets, pair)
+
+
+def load_logits(out_dir: str | Path, transfer_path: str | Path | None = None,
+                teacher_hash: str | None = None) -> np.ndarray:
+    """(N, C) float32 logits of a finished cache, after checking its header against what it is used with."""
+    out = Path(out_dir)
+    h = _read_json(out / HEADER)
+    if h is None:
+        hint = " (shards found: run `edgekd label --merge`)" if (out / SHARDS).is_dir() else ""
+        raise CacheError(f"{out / HEADER}: no logits cache here{hint}")
+    if not h.get("complete"):
+        raise CacheError(f"{out}: the cache is incomplete; rerun `edgekd label` to resume it")
+    if h.get("shard"):
+        raise CacheError(f"{out}: this is one shard; merge the shards with `edgekd label --merge`")
+    key = h["key"]
+    if transfer_path is not None:
+        sha = index_transfer(transfer_path).sha256
+        if sha != key["transfer_sha256"]:
+            raise StaleCache(f"{out}: made for a transfer set with sha256 {key['transfer_sha256'][:12]}…, "
+                             f"but {transfer_path} has {sha[:12]}…; relabel it")
+    if teacher_hash is not None and teacher_hash != key["teacher_hash"]:
+        raise StaleCache(f"{out}: made with teacher weights {key['teacher_hash'][:12]}…, not {teacher_hash[:12]}…")
+    arr = np.load(out / LOGITS, allow_pickle=False)
+    if arr.shape != (key["rows"], key["num_labels"]) or arr.dtype != np.float32:
+        raise CacheError(f"{out / LOGITS}: shape {arr.shape} {arr.dtype} does not match the header "
+                         f"({key['rows']}, {key['num_labels']}) float32")
+    return arr
+
+
+def _key_diff(old: dict, new: dict) -> list[str]:
+    def show(v):
+        return f"{v[:12]}…" if isinstance(v, str) and len(v) == 64 else repr(v)
+
+    return [f"{k} differs (cache {show(old.get(k))}, now {show(new.get(k))})"
+            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    if old.get("format") != FORMAT:
+        return [f"format {old.get('format')!r} is not {FORMAT!r}"]
+    why = _key_diff(old.get("key", {}), new["key"])
+    if old.get("chunks") != new["chunks"]:
+        why.append(f"chunk range differs (cache {old.get('chunks')}, now {new['chunks']})")
+    return why
+
+
+def _clear(unit: Path) -> None:
+    for name in (HEADER, PROGRESS, LOGITS):       # header first: a half-cleared folder never looks valid
+        (unit / name).unlink(missing_ok=True)
+
+
+def _read_json(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise CacheError(f"{path}: unreadable ({e.msg}); delete it or pass --rebuild") from None
+
+
+def _write_json_atomic(path: Path, obj: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def _log(msg: str) -> None:
+    print(f"edgekd label: {msg}", file=sys.stderr)

@@ -1,0 +1,267 @@
+"""Logits cache: equals direct teacher logits, refuses every kind of staleness, resumes after a real SIGKILL to
+the same bytes as an uninterrupted run, and merges shards labelled by two real processes."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import time
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from edgekd.augment import AugmentConfig, build_transfer_set, read_transfer_set
+from edgekd.label import CacheError, StaleCache, label_transfer_set, load_logits, merge_shards
+from edgekd.tasks import load_split
+from edgekd.teacher.model import _cpu_has_bf16, load_teacher, teacher_logits, weights_hash
+
+CHUNK = 48
+BF16 = _cpu_has_bf16()          # resume must be exact even where bf16 makes results depend on batch composition
+
+
+@pytest.fixture(scope="module")
+def transfer(tmp_path_factory, glue_dir):
+    """~1,100 rows of SST-2 originals + augmentations (no POS, so no spaCy needed)."""
+    path = tmp_path_factory.mktemp("transfer") / "transfer.jsonl"
+    ds = load_split("sst2", "train", glue_dir, limit=400)
+    build_transfer_set(ds, path, AugmentConfig(n_iter=2), 0, tagger=None, progress=False, task="sst2")
+    return path
+
+
+@pytest.fixture(scope="module")
+def teacher(tiny_teacher_dir):
+    return load_teacher(str(tiny_teacher_dir), 2, device="cpu")
+
+
+@pytest.fixture()
+def one_thread():
+    """Same thread count as the worker processes, so float reductions happen in the same order."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, transfer, teacher):
+    """An uninterrupted run: bf16 (where the CPU has it) with CHUNK rows per chunk."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        out = tmp_path_factory.mktemp("ref")
+        label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
+        return load_logits(out, transfer)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_cache_equals_direct_logits_and_is_reused(tmp_path, transfer, teacher, capsys):
+    cache = label_transfer_set(transfer, teacher, tmp_path, chunk_rows=256, progress=False)
+    ds, _, _ = read_transfer_set(transfer)
+    got = load_logits(tmp_path, transfer, weights_hash(teacher.model))
+    assert got.shape == (len(ds), 2) and got.dtype == np.float32
+    np.testing.assert_allclose(got, teacher_logits(teacher, ds.texts), atol=1e-5)
+    assert cache.key["dtype"] == "fp32" and cache.header["stats"]["rows_labelled_this_run"] == len(ds)
+    again = label_transfer_set(transfer, teacher, tmp_path, chunk_rows=256, progress=False)
+    assert "up to date" in capsys.readouterr().err and again.header["stats"] == cache.header["stats"]
+
+
+def test_pairs_are_labelled_as_pairs(tmp_path, teacher, glue_dir):
+    ds = load_split("mrpc", "train", glue_dir, limit=15)
+    build_transfer_set(ds, tmp_path / "p.jsonl", AugmentConfig.for_pairs(n_iter=2), 0, tagger=None, progress=False)
+    label_transfer_set(tmp_path / "p.jsonl", teacher, tmp_path / "c", chunk_rows=7, progress=False)
+    rows, _, _ = read_transfer_set(tmp_path / "p.jsonl")
+    np.testing.assert_allclose(load_logits(tmp_path / "c"), teacher_logits(teacher, rows.texts, rows.text_pairs),
+                               atol=1e-5)
+
+
+def test_every_key_change_is_refused_then_rebuilt_on_request(tmp_path, transfer, teacher, capsys):
+    out = tmp_path / "c"
+    base = dict(chunk_rows=256, progress=False)
+    label_transfer_set(transfer, teacher, out, **base)
+    variants = {"max_length": dict(max_length=64), "chunk_rows": dict(chunk_rows=128),
+                "max_tokens": dict(max_tokens=4096), "rows": dict(limit=500)}
+    if BF16:
+        variants["dtype"] = dict(bf16=True)
+    for field, change in variants.items():
+        with pytest.raises(StaleCache, match=f"{field} differs.*--rebuild"):
+            label_transfer_set(transfer, teacher, out, **{**base, **change})
+    three = dataclasses.replace(teacher, model=copy.deepcopy(teacher.model))
+    three.model.classifier = torch.nn.Linear(three.model.config.hidden_size, 3)
+    three.model.config.num_labels = 3
+    with pytest.raises(StaleCache, match="num_labels differs"):
+        label_transfer_set(transfer, three, out, **base)
+    with torch.no_grad():
+        teacher.model.classifier.bias += 1.0
+    try:
+        with pytest.raises(StaleCache, match="teacher_hash differs"):
+            label_transfer_set(transfer, teacher, out, **base)
+    finally:
+        with torch.no_grad():
+            teacher.model.classifier.bias -= 1.0
+    edited = tmp_path / "edited.jsonl"
+    lines = transfer.read_text().splitlines(keepends=True)
+    edited.write_text("".join(lines[:-1]) + lines[-1].replace('"text": "', '"text": "not ', 1))
+    with pytest.raises(StaleCache, match="transfer_sha256 differs"):
+        label_transfer_set(edited, teacher, out, **base)
+    with pytest.raises(StaleCache, match="sha256"):
+        load_logits(out, edited)
+    with pytest.raises(StaleCache, match="teacher weights"):
+        load_logits(out, transfer, teacher_hash="0" * 64)
+    assert load_logits(out, transfer).shape[0] == len(lines)            # the refused runs left it intact
+    capsys.readouterr()
+    cache = label_transfer_set(transfer, teacher, out, **{**base, "max_length": 64, "rebuild": True})
+    assert "rebuilding" in capsys.readouterr().err and cache.key["max_length"] == 64
+
+
+def test_incomplete_and_shard_only_folders_are_not_loaded(tmp_path, transfer, teacher):
+    out = tmp_path / "c"
+    label_transfer_set(transfer, teacher, out, chunk_rows=512, shard=(0, 2), progress=False)
+    with pytest.raises(CacheError, match="--merge"):
+        load_logits(out)
+    with pytest.raises(CacheError, match=r"shard 001-of-002 has no|have no shard"):
+        merge_shards(out)
+    label_transfer_set(transfer, teacher, out, chunk_rows=512, progress=False, limit=100)
+    h = json.loads((out / "cache.json").read_text())
+    (out / "cache.json").write_text(json.dumps({**h, "complete": False}))
+    with pytest.raises(CacheError, match="incomplete"):
+        load_logits(out)
+
+
+def _child(teacher_dir, transfer, out, mode, n):
+    """Body of a forked labelling process that dies by SIGKILL at a chosen (or, in "slow" mode, any) moment."""
+    import edgekd.label.run as run
+    import edgekd.teacher.model as tm
+
+    torch.set_num_threads(1)
+    calls = {"progress": 0, "flush": 0}
+    if mode == "progress":      # die inside the n-th progress commit: tmp file half written, rename not done
+        real = run._write_json_atomic
+
+        def commit(path, obj):
+            if path.name == "progress.json":
+                calls["progress"] += 1
+                if calls["progress"] == n:
+                    path.with_name(path.name + ".tmp").write_text(json.dumps(obj)[:25])
+                    os.kill(os.getpid(), signal.SIGKILL)
+            real(path, obj)
+        run._write_json_atomic = commit
+    elif mode == "flush":       # die after the n-th chunk's logits went into the memmap, before flush + commit
+        real_flush = np.memmap.flush
+
+        def flush(self):
+            calls["flush"] += 1
+            if calls["flush"] == n:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_flush(self)
+        np.memmap.flush = flush
+    elif mode == "slow":        # the parent kills us from outside at an arbitrary moment
+        real_logits = tm.teacher_logits
+
+        def slow(*a, **k):
+            time.sleep(0.05)
+            return real_logits(*a, **k)
+        tm.teacher_logits = slow
+    teacher = tm.load_teacher(str(teacher_dir), 2, device="cpu")
+    label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
+
+
+def _fork(target, *args) -> mp.Process:
+    """A real child process (fork: no fresh interpreter importing torch again, so the test stays fast)."""
+    p = mp.get_context("fork").Process(target=target, args=args, daemon=True)
+    p.start()
+    return p
+
+
+def _worker(tiny_teacher_dir, transfer, out, mode, n):
+    return _fork(_child, tiny_teacher_dir, transfer, out, mode, n)
+
+
+def _cli(args):
+    """`edgekd ARGS` in a child process; exit status 0 on success."""
+    from edgekd.cli import main
+
+    main(args, standalone_mode=True)
+
+
+def _done(out):
+    p = out / "progress.json"
+    try:
+        return len(json.loads(p.read_text())["done"]) if p.is_file() else 0
+    except (json.JSONDecodeError, OSError):
+        return 0
+
+
+def test_resume_after_sigkill_inside_commits_equals_uninterrupted(tmp_path, tiny_teacher_dir, transfer, teacher,
+                                                                   reference, one_thread):
+    out = tmp_path / "c"
+    p = _worker(tiny_teacher_dir, transfer, out, "progress", 5)              # commit 1 is the empty progress
+    p.join(120)
+    assert p.exitcode == -signal.SIGKILL
+    assert _done(out) == 3 and (out / "progress.json.tmp").is_file()
+    p = _worker(tiny_teacher_dir, transfer, out, "flush", 5)                 # a resumed run flushes once a chunk
+    p.join(120)
+    assert p.exitcode == -signal.SIGKILL
+    assert _done(out) == 7 and not json.loads((out / "cache.json").read_text())["complete"]
+    cache = label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
+    assert cache.header["stats"]["rows_labelled_this_run"] == len(reference) - 7 * CHUNK
+    assert np.array_equal(load_logits(out, transfer), reference)             # bit for bit
+    assert not (out / "progress.json").exists()
+
+
+def test_resume_after_external_sigkill_equals_uninterrupted(tmp_path, tiny_teacher_dir, transfer, teacher,
+                                                            reference, one_thread):
+    out = tmp_path / "c"
+    p = _worker(tiny_teacher_dir, transfer, out, "slow", 0)
+    deadline = time.monotonic() + 120
+    while _done(out) < 4 and p.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.02)                                                         # land somewhere inside a chunk
+    os.kill(p.pid, signal.SIGKILL)
+    p.join(30)
+    assert p.exitcode == -signal.SIGKILL
+    k = _done(out)
+    assert 4 <= k < -(-len(reference) // CHUNK)
+    cache = label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
+    assert cache.header["stats"]["rows_labelled_this_run"] == len(reference) - k * CHUNK
+    assert np.array_equal(load_logits(out, transfer), reference)
+
+
+def test_two_processes_label_shards_and_merge_checks_coverage(tmp_path, tiny_teacher_dir, transfer, teacher,
+                                                               one_thread):
+    from edgekd.cli import main
+
+    out = tmp_path / "c"
+    procs = [_fork(_cli, ["label", str(transfer), "--out", str(out), "--teacher", str(tiny_teacher_dir), "--chunk-rows",
+                          str(CHUNK), "--shard", f"{i}/2", "--threads", "1", "--quiet"]) for i in range(2)]
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    r = CliRunner().invoke(main, ["label", str(transfer), "--out", str(out), "--merge"])
+    assert r.exit_code == 0, r.output
+    assert "merged 2 shards" in r.output
+    label_transfer_set(transfer, teacher, tmp_path / "whole", chunk_rows=CHUNK, progress=False)
+    assert np.array_equal(load_logits(out, transfer), load_logits(tmp_path / "whole", transfer))
+
+    label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, shard=(2, 3), progress=False)
+    with pytest.raises(CacheError, match="covered twice"):
+        merge_shards(out)
+    shutil.rmtree(out / "shards" / "002-of-003")
+    shutil.rmtree(out / "shards" / "001-of-002")
+    with pytest.raises(CacheError, match="have no shard"):
+        merge_shards(out)
+    label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, shard=(1, 2), progress=False, limit=None)
+    head = out / "shards" / "000-of-002" / "cache.json"
+    h = json.loads(head.read_text())
+    head.write_text(json.dumps({**h, "complete": False}))
+    with pytest.raises(CacheError, match="incomplete.*--shard 0/2"):
+        merge_shards(out)
+    head.write_text(json.dumps({**h, "key": {**h["key"], "max_length": 64}}))
+    with pytest.raises(CacheError, match="disagree.*max_length"):
+        merge_shards(out)
