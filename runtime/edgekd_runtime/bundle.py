@@ -30,9 +30,10 @@ import numpy as np
 from .encoding import Encoded, encode_ids, pad_batch
 from .errors import BackendUnavailableError, InputArityError, InputError
 from .manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, Manifest, ModelSpec
-from .verify import (bundle_root, check_graph, check_vocab, load_tokenizer, parse_graph, verify_files)
+from .verify import open_bundle
 
 BACKENDS = ("onnxruntime", "numpy")
+_TOKENIZE_SLICE = 128
 PARITY_TOLERANCE = {"fp32": 1e-5, "int8": 0.05}   # absolute for fp32; relative to max(1, max |logit|) for int8
 
 
@@ -80,35 +81,30 @@ class Bundle:
     @classmethod
     def load(cls, path: str | Path, backend: str = "onnxruntime", model: str | None = None,
              threads: int | None = None, verify: bool = True, optimization: str = "all",
-             session_config: Mapping[str, str] | None = None) -> "Bundle":
+             session_config: Mapping[str, str] | None = None, mem_arena: bool = True) -> "Bundle":
         """Verify and load a bundle directory.
 
         backend: "onnxruntime" (default) or "numpy" (pure numpy, no onnxruntime needed).
         model: a model file name or precision ("fp32"/"int8") from the manifest; default: `default_model`.
         threads: intra-op threads for onnxruntime (default 1; take it from the device profile).
         verify: check sha256 of every file (sizes and presence are always checked).
+        optimization, session_config, mem_arena: onnxruntime graph optimisation level, extra session config
+        entries and the CPU memory arena switch (see ort_backend.py; the device profile's [onnxruntime]).
         """
         if backend not in BACKENDS:
             raise BackendUnavailableError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
         threads = 1 if threads is None else int(threads)
         if threads < 1:
             raise ValueError("threads must be >= 1")
-        root = bundle_root(path)
-        manifest = Manifest.read(root)
-        spec = manifest.model(model)
-        data = verify_files(root, manifest, keep=spec.file, check_hashes=verify)
-        tokenizer = load_tokenizer(root, manifest)
-        label = str(root / spec.file)
-        graph = parse_graph(data, label, decode=(backend == "numpy"))
-        check_vocab(tokenizer, manifest, check_graph(graph, manifest, spec, label), label)
+        v = open_bundle(path, model=model, check_hashes=verify, decode=(backend == "numpy"))
         if backend == "numpy":
             from .numpy_backend import NumpyGraph
-            runner = NumpyGraph(graph)
+            runner = NumpyGraph(v.graph)
         else:
             from .ort_backend import OrtBackend
-            runner = OrtBackend(data, threads=threads, optimization=optimization, extra=session_config, label=label)
-        del data, graph
-        return cls(root, manifest, spec, tokenizer, runner)
+            runner = OrtBackend(v.data, threads=threads, optimization=optimization, extra=session_config,
+                                mem_arena=mem_arena, label=v.label)
+        return cls(v.root, v.manifest, v.spec, v.tokenizer, runner)
 
     # ------------------------------------------------------------ properties
     @property
@@ -144,7 +140,11 @@ class Bundle:
     def _ids(self, texts: Sequence[str]) -> list[list[int]]:
         if len(texts) == 1:                                   # lean path for batch 1 (same ids as encode_batch)
             return [self.tokenizer.encode(texts[0], add_special_tokens=False).ids]
-        return encode_ids(self.tokenizer, texts)
+        # Slices: a tokenizers.Encoding weighs ~10 KB (tokens, offsets, masks), so keep only a few alive.
+        out: list[list[int]] = []
+        for i in range(0, len(texts), _TOKENIZE_SLICE):
+            out += encode_ids(self.tokenizer, texts[i:i + _TOKENIZE_SLICE])
+        return out
 
     def _padded(self, id_lists: Sequence[Sequence[int]]) -> Encoded:
         return pad_batch(id_lists, self._max_len, pad_id=self._pad_id, empty_id=self._empty)

@@ -7,6 +7,7 @@ Choices (all overridable through `Bundle.load(..., session_options=...)` for exp
   cores that tokenization and other processes need (spinning only pays off under a constant stream);
 - inter_op_num_threads = 1 and sequential execution: the graph is a chain, there is nothing to overlap;
 - graph optimisation level ORT_ENABLE_ALL (constant folding and fusions; the LSTM kernel is unchanged);
+- the CPU memory arena on (the profile's `enable_cpu_mem_arena`), as onnxruntime's default;
 - the CPU provider only, so a host with a GPU build behaves like every other host.
 `InferenceSession.run` is thread-safe, so one session serves concurrent `predict` calls.
 """
@@ -30,7 +31,8 @@ def import_onnxruntime():
     return onnxruntime
 
 
-def session_options(threads: int = 1, optimization: str = "all", extra: Mapping[str, str] | None = None):
+def session_options(threads: int = 1, optimization: str = "all", extra: Mapping[str, str] | None = None,
+                    mem_arena: bool = True):
     """The SessionOptions described in the module docstring."""
     ort = import_onnxruntime()
     if optimization not in _LEVELS:
@@ -40,6 +42,7 @@ def session_options(threads: int = 1, optimization: str = "all", extra: Mapping[
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.graph_optimization_level = getattr(ort.GraphOptimizationLevel, _LEVELS[optimization])
+    so.enable_cpu_mem_arena = bool(mem_arena)
     so.log_severity_level = 3                       # errors only: warnings would clutter a CLI's stderr
     if threads > 1:
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -54,9 +57,9 @@ class OrtBackend:
     name = "onnxruntime"
 
     def __init__(self, model_bytes: bytes, threads: int = 1, optimization: str = "all",
-                 extra: Mapping[str, str] | None = None, label: str = "model") -> None:
+                 extra: Mapping[str, str] | None = None, mem_arena: bool = True, label: str = "model") -> None:
         ort = import_onnxruntime()
-        so = session_options(threads, optimization, extra)
+        so = session_options(threads, optimization, extra, mem_arena)
         try:
             self.session = ort.InferenceSession(model_bytes, sess_options=so, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own (pybind) exception types

@@ -6,12 +6,44 @@ Nothing executed: the manifest is JSON, the tokenizer is `tokenizers` JSON, the 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import (ChecksumMismatchError, ManifestError, MissingFileError, ModelFormatError, TokenizerError,
                      VocabMismatchError)
 from .manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, Manifest, ModelSpec
 from .onnx_proto import Model, ProtoError, parse_model
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A bundle that passed every check: manifest, chosen model spec and bytes, tokenizer, parsed graph."""
+
+    root: Path
+    manifest: Manifest
+    spec: ModelSpec
+    data: bytes
+    tokenizer: object
+    graph: Model
+    vocab_size: int
+
+    @property
+    def label(self) -> str:
+        return str(self.root / self.spec.file)
+
+
+def open_bundle(path: str | Path, model: str | None = None, check_hashes: bool = True,
+                decode: bool = False) -> Verified:
+    """Run every check in order; `decode` also decodes the weights (the numpy backend needs them)."""
+    root = bundle_root(path)
+    manifest = Manifest.read(root)
+    spec = manifest.model(model)
+    data = verify_files(root, manifest, keep=spec.file, check_hashes=check_hashes)
+    tokenizer = load_tokenizer(root, manifest)
+    label = str(root / spec.file)
+    graph = parse_graph(data, label, decode=decode)
+    vocab = check_vocab(tokenizer, manifest, check_graph(graph, manifest, spec, label), label)
+    return Verified(root, manifest, spec, data, tokenizer, graph, vocab)
 
 
 def bundle_root(path: str | Path) -> Path:

@@ -1,0 +1,185 @@
+"""Latency, throughput and peak-RSS benchmark of a bundle, as run by `edgekd-run bench` (medians, no asserts).
+
+- latency: `predict([text])` one text at a time, tokenization included, over real text; p50/p95/p99;
+- throughput: `predict(all texts, batch_size=B)` (length-bucketed, as a user would call it), sentences/s,
+  the median of several passes;
+- peak RSS: a fresh `python` that imports the runtime, loads the bundle and predicts the texts (batch 1 and
+  the default batch 64), read in that child: VmHWM on Linux (`getrusage`'s ru_maxrss survives execve there,
+  so it would report this parent's peak), `resource.getrusage(RUSAGE_SELF).ru_maxrss` elsewhere.
+Text comes from --texts (TSV/JSONL/lines), else the bundle's own sample file (role "sample"), else a small
+built-in set of English sentences (reported as such).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .bundle import Bundle
+from .errors import InputError
+from .manifest import Manifest
+from .textio import read_items
+from .verify import bundle_root
+
+BUILTIN = (
+    "a quietly moving film about grief , memory and the people who stay .",
+    "the plot is thin , the jokes are stale and the ending drags on forever .",
+    "an absolute delight from start to finish .", "i wanted to like it , but i could not .",
+    "the performances are strong enough to carry a script that often stumbles .", "dull .",
+    "it looks gorgeous , yet nothing on screen ever feels alive .",
+    "one of the smartest comedies of the year , with a warm heart under its sharp wit .",
+    "a tedious , overlong exercise in style over substance .", "funny , touching and surprisingly wise .",
+    "the director never quite decides what kind of movie this is supposed to be .",
+    "an unexpected pleasure .", "by the third act i had stopped caring about any of these characters .",
+    "the cast is terrific and the music is even better .", "a mess , but an ambitious and fascinating one .",
+    "it 's the kind of thriller that forgets to thrill .",
+)
+
+
+def bench_items(bundle: Bundle, texts: str | Path | None = None, limit: int | None = None) -> tuple[list, str]:
+    """(items, source): the texts to time and where they came from."""
+    if texts is not None:
+        items = read_items(texts, bundle.pair, limit)
+        source = str(texts)
+    else:
+        sample = [f.path for f in bundle.manifest.files if f.role == "sample"]
+        if sample:
+            items, source = read_items(bundle.root / sample[0], bundle.pair, limit), f"bundle sample {sample[0]}"
+        else:
+            items = list(BUILTIN) if not bundle.pair else list(zip(BUILTIN, BUILTIN[1:] + BUILTIN[:1]))
+            source = "built-in sentences (pass --texts for real data)"
+    if not items:
+        raise InputError(f"no texts in {source}")
+    return items, source
+
+
+def _pct(ms: Sequence[float]) -> dict[str, float]:
+    a = np.asarray(ms)
+    return {"p50_ms": float(np.percentile(a, 50)), "p95_ms": float(np.percentile(a, 95)),
+            "p99_ms": float(np.percentile(a, 99)), "mean_ms": float(a.mean())}
+
+
+def latency(bundle: Bundle, items: list, iters: int = 2000, warmup: int = 100) -> dict[str, Any]:
+    """Batch-1 end-to-end latency (tokenize + infer + softmax) over `items`, cycled."""
+    for i in range(warmup):
+        bundle.predict([items[i % len(items)]])
+    clock = time.perf_counter_ns
+    ms = []
+    for i in range(iters):
+        x = [items[i % len(items)]]
+        t0 = clock()
+        bundle.predict(x)
+        ms.append((clock() - t0) / 1e6)
+    tok = []
+    for i in range(min(iters, 500)):
+        x = items[i % len(items)]
+        t0 = clock()
+        for s in (x if bundle.pair else (x,)):
+            bundle.tokenizer.encode(s, add_special_tokens=False)
+        tok.append((clock() - t0) / 1e6)
+    return {**_pct(ms), "iters": iters, "tokenize_p50_ms": float(np.median(tok))}
+
+
+def throughput(bundle: Bundle, items: list, batch: int = 256, min_seconds: float = 1.0,
+               min_passes: int = 3) -> dict[str, Any]:
+    """Sentences per second of `predict(items, batch_size=batch)`, median over passes."""
+    work = items * max(1, -(-batch // len(items)))      # at least one full batch
+    bundle.predict(work[:batch], batch_size=batch)      # warm up
+    rates, t_start = [], time.perf_counter()
+    while len(rates) < min_passes or time.perf_counter() - t_start < min_seconds:
+        t0 = time.perf_counter()
+        bundle.predict(work, batch_size=batch)
+        rates.append(len(work) / (time.perf_counter() - t0))
+    return {"batch": batch, "sentences_per_s": float(statistics.median(rates)), "passes": len(rates),
+            "rows_per_pass": len(work)}
+
+
+_RSS_CHILD = """
+import json, resource, sys
+
+def peak_mb():
+    # Linux keeps ru_maxrss across execve, so a child spawned by a big parent would report the parent's peak;
+    # VmHWM belongs to this process image only. Elsewhere ru_maxrss is all there is (bytes on macOS).
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024, "VmHWM"
+    except (OSError, StopIteration):
+        r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return (r / 2**20 if sys.platform == "darwin" else r / 1024), "ru_maxrss"
+
+a = json.loads(sys.argv[1])
+import numpy, tokenizers
+from edgekd_runtime import Bundle
+from edgekd_runtime.bench import bench_items
+if a["backend"] == "onnxruntime":
+    import onnxruntime
+imports, _ = peak_mb()
+b = Bundle.load(a["bundle"], backend=a["backend"], model=a["model"], threads=a["threads"])
+loaded, _ = peak_mb()
+items, _ = bench_items(b, a["texts"], a["limit"])
+for x in items[:200]:
+    b.predict([x])
+b.predict(items)
+peak, how = peak_mb()
+print(json.dumps({"import_rss_mb": imports, "loaded_rss_mb": loaded, "peak_rss_mb": peak, "measured_by": how,
+                  "torch_imported": "torch" in sys.modules}))
+"""
+
+
+def peak_rss(bundle: str | Path, backend: str, model: str | None, threads: int,
+             texts: str | Path | None, limit: int | None = None) -> dict[str, Any]:
+    """Peak RSS (MB) of a fresh interpreter that imports, loads the bundle and predicts; also after import/load."""
+    arg = json.dumps({"bundle": str(bundle), "backend": backend, "model": model, "threads": threads,
+                      "texts": None if texts is None else str(texts), "limit": limit})
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, arg], capture_output=True, text=True, env=env,
+                         timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"peak-RSS subprocess failed: {out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_bench(path: str | Path, backend: str = "onnxruntime", model: str | None = None,
+              threads: Sequence[int] = (1, 2), batch: int = 256, texts: str | Path | None = None,
+              limit: int | None = None, iters: int = 2000, rss: bool = True, optimization: str = "all",
+              mem_arena: bool = True) -> dict[str, Any]:
+    """Every measurement for each thread count; a JSON-able dict (see `format_table`)."""
+    rows = []
+    source = ""
+    for t in threads:
+        b = Bundle.load(path, backend=backend, model=model, threads=t, optimization=optimization, mem_arena=mem_arena)
+        items, source = bench_items(b, texts, limit)
+        row: dict[str, Any] = {"threads": t, "latency": latency(b, items, iters=iters),
+                               "throughput": throughput(b, items, batch=batch)}
+        if rss:
+            row["memory"] = peak_rss(path, backend, model, t, texts, limit)
+        rows.append(row)
+        del b
+    root = bundle_root(path)
+    man = Manifest.read(root)
+    spec = man.model(model)
+    return {"bundle": str(root), "task": man.task, "model": spec.file, "precision": spec.precision,
+            "backend": backend, "texts": source, "num_texts": len(items), "max_length": man.max_length,
+            "cpu_count": os.cpu_count(), "rows": rows}
+
+
+def format_table(r: dict[str, Any]) -> str:
+    head = (f"{r['bundle']}  task={r['task']}  model={r['model']} ({r['precision']})  backend={r['backend']}\n"
+            f"texts: {r['texts']} ({r['num_texts']})  max_length={r['max_length']}  cpus={r['cpu_count']}\n")
+    cols = ("threads", "p50 ms", "p95 ms", "p99 ms", "tok p50 ms", f"sent/s @{r['rows'][0]['throughput']['batch']}",
+            "peak RSS MB")
+    lines = ["  ".join(f"{c:>12}" for c in cols)]
+    for row in r["rows"]:
+        lat, thr, mem = row["latency"], row["throughput"], row.get("memory")
+        vals = (str(row["threads"]), f"{lat['p50_ms']:.3f}", f"{lat['p95_ms']:.3f}", f"{lat['p99_ms']:.3f}",
+                f"{lat['tokenize_p50_ms']:.3f}", f"{thr['sentences_per_s']:,.0f}",
+                f"{mem['peak_rss_mb']:.1f}" if mem else "-")
+        lines.append("  ".join(f"{v:>12}" for v in vals))
+    return head + "\n".join(lines)
