@@ -109,11 +109,50 @@ def profile_bundle(profile: DeviceProfile, bundle: str | Path, teacher: str, tas
     if manifest.pair != task.pair or len(manifest.labels) != task.num_labels:
         raise ValueError(f"{bundle}: the bundle is for {manifest.task} ({'pair' if manifest.pair else 'single'}, "
                          f"{len(manifest.labels)} labels) but the task is {task.name}")
-    set_thread_env(profile.threads)
-    _blas = _limit_blas(profile.threads)
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
-    items = dev_items(dev)
     specs, notes = plan_systems(profile, manifest, bundle, teacher, task, bool(facts.get("gpu")), cfg)
+    if manifest.max_length != profile.max_length:
+        notes.append(f"The student truncates at the bundle's max_length ({manifest.max_length} word pieces per "
+                     f"sentence); the teacher at the profile's ({profile.max_length}, plus [CLS]/[SEP]).")
+    saved_env = dict(os.environ)
+    set_thread_env(profile.threads)
+    blas = _limit_blas(profile.threads)
+    try:
+        rows, errors = measure_rows(specs, manifest, task, dev, profile, cfg, notes, progress)
+    finally:
+        if blas is not None:
+            blas.restore_original_limits()
+        os.environ.clear()
+        os.environ.update(saved_env)
+    students = [r for r in rows if r["kind"] == "student"]
+    comparisons = [compare(s, b) for s in students for b in rows if b["kind"] != "student"]
+    default_file = manifest.model().file
+    default_name = next((r["system"] for r in students if r["info"].get("model_file") == default_file
+                         and r["backend"] == "onnxruntime"), students[0]["system"] if students else None)
+    return {
+        "schema": RECORD_SCHEMA,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "profile": profile.to_dict(), "profile_file": profile_file,
+        "host": facts, "measured_on_target": True,
+        "load_average": {"start": load_start, "end": os.getloadavg() if hasattr(os, "getloadavg") else None},
+        "bundle": {"path": str(bundle), "id": bundle_id(manifest), "task": manifest.task,
+                   "default_model": default_file, "max_length": manifest.max_length,
+                   "quantization": dict(manifest.quantization), "export_metrics": dict(manifest.metrics),
+                   "files": {f.path: f.bytes for f in manifest.files}},
+        "teacher": {"path": str(teacher)},
+        "data": {"task": task.name, "metric": task.metric, "source": dev.source, "items": len(dev),
+                 "sha256": dev.fingerprint()},
+        "measure": cfg.to_dict(),
+        "systems": rows, "errors": errors, "comparisons": comparisons,
+        "headline": headline(rows, comparisons, default_name),
+        "notes": notes, "elapsed_s": round(time.perf_counter() - t_start, 1),
+    }
+
+
+def measure_rows(specs: list[dict[str, Any]], manifest, task: Task, dev: Dataset, profile: DeviceProfile,
+                 cfg: MeasureConfig, notes: list[str], progress) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Build every system (failures become `errors`), score it on all of dev, time it; one result row each."""
+    items = dev_items(dev)
     errors: list[dict[str, Any]] = []
     systems: list[System] = []
     for spec in specs:
@@ -127,50 +166,24 @@ def profile_bundle(profile: DeviceProfile, bundle: str | Path, teacher: str, tas
                      f"were used: {', '.join(skipped)}.")
     metrics: dict[str, Any] = {}
     for s in systems:
-        if s.timing_only:
-            continue
-        progress(f"metric of {s.name} on {len(items)} dev items")
-        logits = predict_all(s, items, cfg.metric_batch)
-        metrics[s.name] = score(task.metric, dev.labels, logits.argmax(axis=1))
+        if not s.timing_only:
+            progress(f"metric of {s.name} on {len(items)} dev items")
+            logits = predict_all(s, items, cfg.metric_batch)
+            metrics[s.name] = score(task.metric, dev.labels, logits.argmax(axis=1))
     progress(f"timing {len(systems)} systems interleaved ({profile.threads} thread(s))")
     measured = measure_systems(systems, items, profile.batch_sizes, cfg)
     rows = []
     for s in systems:
         m = measured[s.name]
         rss = m.get("rss") or {}
-        rows.append({"system": s.name, "kind": s.kind, "backend": s.backend, "device": s.device,
-                     "precision": s.precision, "timing_only": s.timing_only, "size_bytes": s.size_bytes,
-                     "metric": metrics.get(s.name), "latency_ms": m["latency_ms"], "throughput": m["throughput"],
-                     "peak_rss_mb": rss.get("peak_rss_mb"), "rss": rss or None,
-                     "cuda_peak_mb": rss.get("cuda_peak_mb"), "info": s.info, "spec": s.spec})
-    for r in rows:
-        r["budget"] = budget_verdict(r, profile.latency_budget_p95_ms, profile.memory_budget_mb)
-    students = [r for r in rows if r["kind"] == "student"]
-    baselines = [r for r in rows if r["kind"] != "student"]
-    comparisons = [compare(s, b) for s in students for b in baselines]
-    default_file = manifest.model().file
-    default_name = next((r["system"] for r in students if r["info"].get("model_file") == default_file
-                         and r["backend"] == "onnxruntime"), students[0]["system"] if students else None)
-    if _blas is not None:
-        _blas.restore_original_limits()
-    return {
-        "schema": RECORD_SCHEMA,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "profile": profile.to_dict(), "profile_file": profile_file,
-        "host": facts, "measured_on_target": True,
-        "load_average": {"start": load_start, "end": os.getloadavg() if hasattr(os, "getloadavg") else None},
-        "bundle": {"path": str(bundle), "id": bundle_id(manifest), "task": manifest.task,
-                   "default_model": default_file, "max_length": manifest.max_length,
-                   "quantization": dict(manifest.quantization), "export_metrics": dict(manifest.metrics),
-                   "files": {f.path: f.bytes for f in manifest.files}},
-        "teacher": {"path": str(teacher)},
-        "data": {"task": task.name, "metric": task.metric, "source": dev.source, "items": len(items),
-                 "sha256": dev.fingerprint()},
-        "measure": cfg.to_dict(),
-        "systems": rows, "errors": errors, "comparisons": comparisons,
-        "headline": headline(rows, comparisons, default_name),
-        "notes": notes, "elapsed_s": round(time.perf_counter() - t_start, 1),
-    }
+        row = {"system": s.name, "kind": s.kind, "backend": s.backend, "device": s.device,
+               "precision": s.precision, "timing_only": s.timing_only, "size_bytes": s.size_bytes,
+               "metric": metrics.get(s.name), "latency_ms": m["latency_ms"], "throughput": m["throughput"],
+               "peak_rss_mb": rss.get("peak_rss_mb"), "rss": rss or None, "cuda_peak_mb": rss.get("cuda_peak_mb"),
+               "info": s.info, "spec": s.spec}
+        row["budget"] = budget_verdict(row, profile.latency_budget_p95_ms, profile.memory_budget_mb)
+        rows.append(row)
+    return rows, errors
 
 
 def headline(rows: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]],
