@@ -103,7 +103,9 @@ def summary(man, out: Path, total_bytes: int) -> str:
                              f"(drop {d['drop_points']:.2f} points; accuracy fp32 {100 * d['fp32']['accuracy']:.2f}, "
                              f"int8 {100 * d['int8']['accuracy']:.2f})")
     if "int8_vs_fp32_dev" not in m and "fp32_dev" in m:
-        lines.append(f"dev (fp32): {m['fp32_dev']}")
+        lines.append("dev (fp32): " + ", ".join(f"{k} {100 * v:.2f}" for k, v in m["fp32_dev"].items()))
+    if "dev" not in m:
+        lines.append("dev: not measured (no dev data)")
     if m.get("budget_broken"):
         lines.append("BUDGETS BROKEN (forced): " + "; ".join(m["budget_broken"]))
     return "\n".join(lines)

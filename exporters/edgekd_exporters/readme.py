@@ -46,6 +46,8 @@ def model_card(man) -> str:
     if dev:
         lines.append(f"- int8 on dev: {dev['metric']} {_pct(dev['int8'][dev['metric']])} "
                      f"(drop {dev['drop_points']:.2f} points), argmax agreement with fp32 {_pct(dev['argmax_agreement'])}%.")
+    if "dev" not in m:
+        lines.append("- dev metric: not measured (no dev data was given at export).")
     rnd = m.get("int8_vs_fp32_random")
     if rnd:
         lines.append(f"- int8 vs fp32 on {rnd['rows']} random inputs: argmax agreement {_pct(rnd['argmax_agreement'])}%, "
