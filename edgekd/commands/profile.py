@@ -7,8 +7,9 @@ import click
 
 from .common import friendly_errors
 
-QUICK = dict(warmup=2, rounds=2, latency_samples=20, reference_latency_samples=2, throughput_rounds=1,
-             throughput_items=16, reference_throughput_items=2, rss_items=16, reference_rss_items=2)
+QUICK = dict(warmup=2, rounds=2, latency_samples=20, student_latency_samples=20, reference_latency_samples=2,
+             throughput_rounds=1, throughput_items=16, min_round_s=0.0, reference_throughput_items=2, rss_items=16,
+             reference_rss_items=2)
 
 
 @click.command("profile")
@@ -27,7 +28,9 @@ QUICK = dict(warmup=2, rounds=2, latency_samples=20, reference_latency_samples=2
               help="Results root; files go to OUT/<profile>/<bundle-id>.{json,md,png} "
                    "(default: results/ beside the profile file, i.e. devices/results).")
 @click.option("--latency-samples", type=int, default=300, show_default=True,
-              help="Timed batch-1 calls per student/teacher system.")
+              help="Timed batch-1 calls of the teacher.")
+@click.option("--student-latency-samples", type=int, default=2000, show_default=True,
+              help="Timed batch-1 calls per student system.")
 @click.option("--rounds", type=int, default=5, show_default=True, help="Interleaved rounds for those calls.")
 @click.option("--references/--no-references", default=True, show_default=True,
               help="Also time randomly initialised BERT-base and BERT-large (timing only).")
@@ -35,8 +38,8 @@ QUICK = dict(warmup=2, rounds=2, latency_samples=20, reference_latency_samples=2
 @click.option("--quick", is_flag=True, help="Very few iterations: a smoke run, not for committed results.")
 @click.option("--list-devices", is_flag=True, help="List the known device profiles and exit.")
 @friendly_errors
-def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, latency_samples, rounds, references, rss,
-            quick, list_devices):
+def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, latency_samples, student_latency_samples,
+            rounds, references, rss, quick, list_devices):
     """Time, size and score the student (int8/fp32 x onnxruntime/numpy) beside the teacher on DEVICE, and write
     the JSON record, a Markdown table and a latency plot."""
     from ..devices.profiles import find_profile, list_profiles, load_profile
@@ -67,9 +70,9 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
     t = get_task(task or manifest.task)
     dev = load_file(dev_file, t) if dev_file else load_split(t, "dev", data_dir)
     dev = dev.head(limit)
-    cfg = MeasureConfig(**(QUICK if quick else {}), **({} if quick else {"latency_samples": latency_samples,
-                                                                          "rounds": rounds}),
-                        **({} if references else {"references": ()}), rss=rss)
+    timing = QUICK if quick else {"latency_samples": latency_samples, "student_latency_samples": student_latency_samples,
+                                  "rounds": rounds}
+    cfg = MeasureConfig(**timing, **({} if references else {"references": ()}), rss=rss)
     record = profile_bundle(prof, bundle, teacher, t, dev, cfg=cfg, profile_file=str(path), facts=facts,
                             progress=lambda msg: click.echo(f"[profile] {msg}", err=True))
     paths = write_report(record, out if out is not None else path.parent / "results")

@@ -24,10 +24,12 @@ class MeasureConfig:
 
     warmup: int = 10                          # batch-1 calls per system before timing
     rounds: int = 5                           # interleaved rounds the batch-1 samples are split into
-    latency_samples: int = 300                # batch-1 timed calls per student/teacher system
+    latency_samples: int = 300                # batch-1 timed calls of the teacher
+    student_latency_samples: int = 2000       # students are fast: more calls give stable p99s at little cost
     reference_latency_samples: int = 10
     throughput_rounds: int = 3
-    throughput_items: int = 128               # items per throughput round (each system, each batch size)
+    throughput_items: int = 128               # items per throughput round (each system, each batch size) ...
+    min_round_s: float = 0.25                 # ... repeated until a round lasts this long (fast systems)
     reference_throughput_items: int = 16
     reference_batch_sizes: tuple[int, ...] = (1, 8)
     references: tuple[str, ...] = ("bert-base", "bert-large")
@@ -81,8 +83,13 @@ def interleaved_latency(systems: Sequence[System], items: Sequence[Item], sample
 
 
 def interleaved_throughput(systems: Sequence[System], items: Sequence[Item], batch_sizes: dict[str, Sequence[int]],
-                           n_items: dict[str, int], rounds: int) -> dict[str, dict[int, list[float]]]:
-    """Items/s of each system at each of its batch sizes, one value per round; rounds interleave the systems."""
+                           n_items: dict[str, int], rounds: int,
+                           min_round_s: float = 0.0) -> dict[str, dict[int, list[float]]]:
+    """Items/s of each system at each of its batch sizes, one value per round; rounds interleave the systems.
+
+    A round predicts `n_items` items in batches, again and again until it has lasted `min_round_s`, so a
+    fast system's figure is not one scheduler tick's worth of work.
+    """
     out: dict[str, dict[int, list[float]]] = {s.name: {} for s in systems}
     all_sizes = sorted({b for bs in batch_sizes.values() for b in bs})
     for b in all_sizes:
@@ -94,10 +101,15 @@ def interleaved_throughput(systems: Sequence[System], items: Sequence[Item], bat
                 n = max(n_items[s.name], b)
                 start = (r * n) % len(items)
                 chunk = [items[(start + i) % len(items)] for i in range(n)]
-                t0 = time.perf_counter()
-                for i in range(0, n, b):
-                    s.predict(chunk[i:i + b])
-                out[s.name].setdefault(b, []).append(n / (time.perf_counter() - t0))
+                done, t0 = 0, time.perf_counter()
+                while True:
+                    for i in range(0, n, b):
+                        s.predict(chunk[i:i + b])
+                    done += n
+                    elapsed = time.perf_counter() - t0
+                    if elapsed >= min_round_s:
+                        break
+                out[s.name].setdefault(b, []).append(done / elapsed)
     return out
 
 
@@ -152,13 +164,14 @@ def measure_systems(systems: Sequence[System], items: Sequence[Item], batch_size
                     cfg: MeasureConfig) -> dict[str, dict[str, Any]]:
     """Latency and throughput summaries per system name (interleaved), plus peak RSS when cfg.rss."""
     ref = {s.name: s.kind == "reference" for s in systems}
-    samples = {n: cfg.reference_latency_samples if r else cfg.latency_samples for n, r in ref.items()}
+    samples = {s.name: {"reference": cfg.reference_latency_samples, "student": cfg.student_latency_samples}.get(
+        s.kind, cfg.latency_samples) for s in systems}
     lat = interleaved_latency(systems, items, samples, cfg.rounds, cfg.warmup)
     sizes = {n: [b for b in batch_sizes if b in cfg.reference_batch_sizes] if r else list(batch_sizes)
              for n, r in ref.items()}
     tp = interleaved_throughput(systems, items, sizes, {n: cfg.reference_throughput_items if r
                                                         else cfg.throughput_items for n, r in ref.items()},
-                                cfg.throughput_rounds)
+                                cfg.throughput_rounds, cfg.min_round_s)
     res = {s.name: {"latency_ms": latency_summary(lat[s.name]),
                     "throughput": {str(b): rate_summary(v) for b, v in sorted(tp[s.name].items())}}
            for s in systems}

@@ -86,9 +86,9 @@ def markdown(record: Mapping[str, Any]) -> str:
            f"{p['threads']} thread(s); {record['created_at']}.",
            f"- Libraries: {libs}; Python {h['python']}.",
            f"- Data: {d['task']} dev, {d['items']} items (`{Path(d['source']).name}`). Batch-1 latency includes "
-           f"tokenization: {m['latency_samples']} calls per system ({m['reference_latency_samples']} for reference "
-           f"architectures) in {m['rounds']} interleaved rounds after {m['warmup']} warm-up calls; throughput: median "
-           f"(min–max) of {m['throughput_rounds']} interleaved rounds.",
+           f"tokenization: {m['student_latency_samples']} calls per student, {m['latency_samples']} for the teacher, "
+           f"{m['reference_latency_samples']} for reference architectures, in {m['rounds']} interleaved rounds after "
+           f"{m['warmup']} warm-up calls; throughput: median (min–max) of {m['throughput_rounds']} interleaved rounds.",
            f"- Load average at start/end: {record['load_average']['start']} / {record['load_average']['end']}; "
            f"whole run {record['elapsed_s']} s.", ""]
     hl = record["headline"]

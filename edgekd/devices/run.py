@@ -88,6 +88,11 @@ def _spec_name(spec: dict[str, Any], manifest) -> str:
     return f"{spec['arch']}-{spec['device']}" if spec["kind"] == "reference" else f"teacher-{spec['device']}"
 
 
+def _loadavg() -> list[float] | None:
+    """1/5/15-minute load averages: how busy the (possibly shared) machine was around the measurement."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
 def _limit_blas(threads: int):
     try:
         from threadpoolctl import threadpool_limits
@@ -109,7 +114,7 @@ def profile_bundle(profile: DeviceProfile, bundle: str | Path, teacher: str, tas
     if manifest.pair != task.pair or len(manifest.labels) != task.num_labels:
         raise ValueError(f"{bundle}: the bundle is for {manifest.task} ({'pair' if manifest.pair else 'single'}, "
                          f"{len(manifest.labels)} labels) but the task is {task.name}")
-    load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
+    load_start = _loadavg()
     specs, notes = plan_systems(profile, manifest, bundle, teacher, task, bool(facts.get("gpu")), cfg)
     if manifest.max_length != profile.max_length:
         notes.append(f"The student truncates at the bundle's max_length ({manifest.max_length} word pieces per "
@@ -134,7 +139,7 @@ def profile_bundle(profile: DeviceProfile, bundle: str | Path, teacher: str, tas
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "profile": profile.to_dict(), "profile_file": profile_file,
         "host": facts, "measured_on_target": True,
-        "load_average": {"start": load_start, "end": os.getloadavg() if hasattr(os, "getloadavg") else None},
+        "load_average": {"start": load_start, "end": _loadavg()},
         "bundle": {"path": str(bundle), "id": bundle_id(manifest), "task": manifest.task,
                    "default_model": default_file, "max_length": manifest.max_length,
                    "quantization": dict(manifest.quantization), "export_metrics": dict(manifest.metrics),

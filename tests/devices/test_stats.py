@@ -90,3 +90,18 @@ def test_throughput_covers_each_system_batch_size_and_round():
     assert all(len(v) == 3 and all(x > 0 for x in v) for v in tp["a"].values())
     calls_a4 = [k for n, k in log if n == "a" and k == 4]
     assert len(calls_a4) == 1 + 3 * 2                    # one warm-up batch, then 8 items = 2 batches per round
+
+
+def test_fast_systems_repeat_a_throughput_round_until_it_lasts_long_enough():
+    import time
+
+    log: list = []
+    fast = _fake("fast", log)
+    slow_log: list = []
+    slow = System(name="slow", kind="teacher", backend="x", device="cpu", precision="fp32", size_bytes=1,
+                  predict=lambda items: (slow_log.append(len(items)), time.sleep(0.02)), spec={})
+    tp = interleaved_throughput([fast, slow], ["a", "b", "c", "d"], {"fast": [2], "slow": [2]},
+                                {"fast": 4, "slow": 4}, rounds=1, min_round_s=0.03)
+    assert len([k for n, k in log if n == "fast"]) > 1 + 2 * 2      # repeated beyond one pass of 2 batches
+    assert len(slow_log) == 1 + 2                                  # 2 batches x 20 ms already last 30 ms
+    assert tp["slow"][2][0] < 110                                  # 4 items in >= 40 ms
