@@ -70,8 +70,7 @@ def build(spec: dict[str, Any]) -> System:
 
 # What the runtime's onnxruntime session always does (runtime/edgekd_runtime/ort_backend.py); a profile asking
 # for something else is reported as not applied rather than silently ignored.
-RUNTIME_ORT_FIXED = {"providers": ["CPUExecutionProvider"], "execution_mode": "sequential",
-                     "inter_op_num_threads": 1, "enable_cpu_mem_arena": True}
+RUNTIME_ORT_FIXED = {"providers": ["CPUExecutionProvider"], "execution_mode": "sequential", "inter_op_num_threads": 1}
 
 
 def open_student(bundle: str, backend: str, model: str | None, threads: int,
@@ -82,7 +81,8 @@ def open_student(bundle: str, backend: str, model: str | None, threads: int,
     """
     from edgekd_runtime import Bundle
 
-    kwargs = {"optimization": ort.get("graph_optimization_level", "all")} if backend == "onnxruntime" else {}
+    kwargs = {"optimization": ort.get("graph_optimization_level", "all"),
+              "mem_arena": ort.get("enable_cpu_mem_arena", True)} if backend == "onnxruntime" else {}
     b = Bundle.load(bundle, backend=backend, model=model, threads=threads, **kwargs)
     not_applied = [] if backend != "onnxruntime" else [
         f"onnxruntime.{k}={ort[k]!r}" for k, fixed in RUNTIME_ORT_FIXED.items() if k in ort and ort[k] != fixed]

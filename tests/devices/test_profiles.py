@@ -185,3 +185,13 @@ def test_cpu_info_parses_x86_and_arm():
     arm = "processor\t: 0\nFeatures\t: fp asimd evtstrm crc32\nCPU part\t: 0xd08\n"
     assert cpu_info(x86)["flags"] == {"fpu", "avx2", "avx512_vnni"} and cpu_info(x86)["model"] == "AMD EPYC"
     assert {"fp", "asimd"} <= cpu_info(arm)["flags"]
+
+
+def test_runtime_reader_agrees_with_the_full_profiles():
+    # edgekd-run reads only its keys (it cannot import edgekd); both readers must see the same values.
+    rt = pytest.importorskip("edgekd_runtime.profile")
+    for path in SHIPPED:
+        full, mini = load_profile(path), rt.load_profile(path)
+        assert (mini.name, mini.threads, mini.batch_sizes) == (full.name, full.threads, full.batch_sizes)
+        assert mini.optimization == full.onnxruntime.graph_optimization_level
+        assert mini.mem_arena == full.onnxruntime.enable_cpu_mem_arena
