@@ -34,6 +34,24 @@ from .verify import open_bundle
 
 BACKENDS = ("onnxruntime", "numpy")
 _TOKENIZE_SLICE = 128
+# Padded word pieces per batch. Activations grow ~12 KB per token in onnxruntime (H=150): 512 keeps a
+# predicting process near the 80 MB RSS budget at ~90% of the best throughput measured (bench.py).
+DEFAULT_MAX_TOKENS = 512
+
+
+def _batches(order: np.ndarray, key: np.ndarray, batch: int, max_tokens: int | None):
+    """Consecutive runs of `order` (indices sorted by ascending `key` = padded length) within both caps."""
+    start, n = 0, len(order)
+    while start < n:
+        stop = min(start + batch, n)
+        if max_tokens is not None:
+            # Sorted ascending, so a run's width is its last row's length; grow while rows * width fits.
+            stop_tok = start + 1
+            while stop_tok < stop and (stop_tok + 1 - start) * max(1, int(key[order[stop_tok]])) <= max_tokens:
+                stop_tok += 1
+            stop = stop_tok
+        yield order[start:stop]
+        start = stop
 PARITY_TOLERANCE = {"fp32": 1e-5, "int8": 0.05}   # absolute for fp32; relative to max(1, max |logit|) for int8
 
 
@@ -149,8 +167,14 @@ class Bundle:
     def _padded(self, id_lists: Sequence[Sequence[int]]) -> Encoded:
         return pad_batch(id_lists, self._max_len, pad_id=self._pad_id, empty_id=self._empty)
 
-    def predict(self, items: Sequence[str] | Sequence[tuple[str, str]] | str, batch_size: int = 64) -> Prediction:
-        """Classify texts (single-sentence bundle) or (text, text_pair) tuples (pair bundle), in input order."""
+    def predict(self, items: Sequence[str] | Sequence[tuple[str, str]] | str, batch_size: int = 64,
+                max_tokens: int | None = DEFAULT_MAX_TOKENS) -> Prediction:
+        """Classify texts (single-sentence bundle) or (text, text_pair) tuples (pair bundle), in input order.
+
+        Rows are sorted by length and cut into batches of at most `batch_size` rows and at most `max_tokens`
+        padded word pieces (rows x longest row; None = no limit). The token cap bounds activation memory:
+        the LSTM keeps B x T x 4H x 2 directions floats, so long rows get smaller batches.
+        """
         if isinstance(items, str):
             items = [items]
         if self.pair and isinstance(items, tuple) and len(items) == 2 and all(isinstance(s, str) for s in items):
@@ -164,16 +188,17 @@ class Bundle:
         raw_lens = np.array([[len(ids) for ids in side] for side in sides], dtype=np.int64).reshape(len(sides), n)
         truncated = (raw_lens > self._max_len).any(axis=0)
         empty = (raw_lens == 0).any(axis=0)
-        logits = self._run_bucketed(sides, np.minimum(raw_lens, self._max_len).max(axis=0), max(1, int(batch_size)))
+        width = np.minimum(raw_lens, self._max_len).max(axis=0)        # padded length per row (pairs: both)
+        logits = self._run_bucketed(sides, width * len(sides), max(1, int(batch_size)), max_tokens)
         return self._result(logits, truncated, empty)
 
-    def _run_bucketed(self, sides: list[list[list[int]]], key: np.ndarray, batch: int) -> np.ndarray:
+    def _run_bucketed(self, sides: list[list[list[int]]], key: np.ndarray, batch: int,
+                      max_tokens: int | None) -> np.ndarray:
         n = key.shape[0]
         out = np.empty((n, len(self.labels)), dtype=np.float32)
-        order = np.argsort(key, kind="stable") if n > batch else np.arange(n)
+        order = np.argsort(key, kind="stable") if n > 1 else np.arange(n)
         names = ((INPUT_IDS, LENGTHS), (INPUT_IDS_B, LENGTHS_B))
-        for start in range(0, n, batch):
-            idx = order[start:start + batch]
+        for idx in _batches(order, key, batch, max_tokens):
             feeds = {}
             for (ids_name, len_name), side in zip(names, sides):
                 enc = self._padded([side[i] for i in idx])

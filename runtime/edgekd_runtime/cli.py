@@ -87,13 +87,15 @@ _profile = click.option("--profile", default=None, help="device profile (devices
 @_model
 @click.option("--threads", type=click.IntRange(1), default=None, help="onnxruntime intra-op threads [1]")
 @_profile
-@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True, help="rows per batch at most")
+@click.option("--max-tokens", type=click.IntRange(1), default=512, show_default=True,
+              help="padded word pieces per batch at most (bounds memory)")
 @click.option("--chunk-size", type=click.IntRange(1), default=1024, show_default=True,
               help="inputs read, predicted and written at a time (bounds memory on huge inputs)")
 @click.option("--no-verify", is_flag=True, help="skip the sha256 checks (sizes are still checked)")
 @guarded
 def predict(bundle, texts, input_path, input_format, fmt, probs, echo, backend, model, threads, profile,
-            batch_size, chunk_size, no_verify):
+            batch_size, max_tokens, chunk_size, no_verify):
     """Classify TEXT arguments (pairs: consecutive arguments A1 B1 A2 B2 ...), or stdin/FILE line by line.
 
     Output: one JSON object per input, in input order: {"label", "score", "probs"?, "truncated"?}.
@@ -120,7 +122,7 @@ def predict(bundle, texts, input_path, input_format, fmt, probs, echo, backend, 
     first = True
     try:
         for chunk in chunks(items, chunk_size):
-            r = b.predict(chunk, batch_size=batch_size)
+            r = b.predict(chunk, batch_size=batch_size, max_tokens=max_tokens)
             if fmt == "table":
                 out.write(_table(b, chunk, r, probs, header=first))
             else:

@@ -67,6 +67,14 @@ class NumpyGraph:
         # Keep only constants the plan (or the outputs) still read: the rest was folded into them.
         needed = {i for n, _ in self._plan for i in n.inputs} | set(self.output_names)
         self._consts = {k: v for k, v in consts.items() if k in needed}
+        # Free each intermediate right after its last reader, so a batch holds few activations at once.
+        last: dict[str, int] = {}
+        for k, (n, _) in enumerate(self._plan):
+            for name in (*n.inputs, *n.outputs):
+                last[name] = k
+        keep = set(self.output_names) | set(self._consts) | {""}
+        self._drops = [tuple(x for x in {*n.inputs, *n.outputs} if last.get(x) == k and x not in keep)
+                       for k, (n, _) in enumerate(self._plan)]
         for v in self._consts.values():
             v.setflags(write=False)
 
@@ -81,7 +89,7 @@ class NumpyGraph:
         """Execute the graph on `feeds` (graph input name -> array); returns every graph output."""
         env: dict[str, np.ndarray] = dict(self._consts)
         env.update(feeds)
-        for n, prep in self._plan:
+        for (n, prep), drops in zip(self._plan, self._drops):
             if prep is None:
                 outs = self._call(n, env)
             else:
@@ -91,4 +99,6 @@ class NumpyGraph:
             for name, val in zip(n.outputs, outs):
                 if name:
                     env[name] = val
+            for name in drops:
+                env.pop(name, None)
         return {o: env[o] for o in self.output_names}

@@ -1,9 +1,10 @@
 """ONNX `LSTM` and com.microsoft `DynamicQuantizeLSTM` in numpy, with per-row `sequence_lens`.
 
 Weights are prepared once at load (`prepare_*`): transposed to (D, I, 4H) / (D, H, 4H) float32, int8 ones
-dequantized with their per-channel scales and zero points, biases summed. `run_lstm` then does one matmul
-for the input projection of all time steps and one batched (D, B, H) x (D, H, 4H) matmul per step, both
-directions at once. Semantics follow the ONNX spec: gate order i, o, f, c; outputs past a row's length are
+dequantized with their per-channel scales and zero points, biases summed. `run_lstm` feeds the reverse
+direction each row's tokens back to front, so both directions walk time forward together: input
+projections are one matmul per chunk of time steps (bounded memory), then one batched
+(D, B, H) x (D, H, 4H) matmul per step. Semantics follow the ONNX spec: gate order i, o, f, c; outputs past a row's length are
 zero; the reverse direction starts at each row's last real token; Y_h/Y_c hold each row's final state.
 (ORT's DynamicQuantizeLSTM also quantizes activations per step; we compute in fp32, hence a looser parity.)
 """
@@ -101,48 +102,57 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))       # no overflow for large |x|, unlike 1 / (1 + exp(-x))
 
 
+_CHUNK_BYTES = 1 << 20   # input projections computed this many bytes at a time (bounds memory on big batches)
+
+
 def run_lstm(wts: LSTMWeights, x: np.ndarray, seq_lens: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x: (T, B, I) (layout 0) or (B, T, I) (layout 1) -> Y, Y_h, Y_c in the same layout convention."""
     if wts.layout == 1:
         x = x.transpose(1, 0, 2)
-    T, B, _ = x.shape
+    T, B, I = x.shape
     D, H = wts.directions, wts.hidden
     lens = np.full(B, T, np.int64) if seq_lens is None else np.asarray(seq_lens, np.int64).reshape(B)
-    xw = np.matmul(x.reshape(T * B, -1).astype(np.float32, copy=False)[None], wts.wt)   # (D, T*B, 4H)
-    xw = (xw + wts.bias[:, None, :]).reshape(D, T, B, 4 * H)
+    steps = int(min(T, lens.max(initial=0)))
+    rows = np.arange(B)
+    t_idx = np.arange(steps)[:, None]
+    # The reverse direction reads each row back to front from its own last token: x_rev[t, b] = x[len_b-1-t, b].
+    # Past a row's end it points at the padding position t itself, whose output stays zero.
+    rev_pos = np.where(t_idx < lens[None, :], lens[None, :] - 1 - t_idx, t_idx)        # (steps, B)
+    xs = [x[:steps]] + ([x[rev_pos, rows[None, :]]] if D == 2 else [])                  # D x (steps, B, I)
     h = np.zeros((D, B, H), np.float32)
     c = np.zeros((D, B, H), np.float32)
     y = np.zeros((T, D, B, H), np.float32)
-    rows = np.arange(B)
-    dirs = np.arange(D)[:, None]
-    steps = int(min(T, lens.max(initial=0)))
-    pos = np.empty((D, B), np.int64)
-    for s in range(steps):
-        active = s < lens                                          # (B,)
-        pos[0] = s
-        if D == 2:
-            pos[1] = np.where(active, lens - 1 - s, s)             # inactive rows point at their padding
-        g = xw[dirs, pos, rows[None, :]] + np.matmul(h, wts.rt)    # (D, B, 4H)
-        if wts.peep is not None:
-            g[..., :H] += wts.peep[:, None, :H] * c
-            g[..., 2 * H:3 * H] += wts.peep[:, None, 2 * H:] * c
-        if wts.clip is not None:
-            np.clip(g, -wts.clip, wts.clip, out=g)
-        i = _sigmoid(g[..., :H])
-        f = _sigmoid(g[..., 2 * H:3 * H])
-        c_new = f * c + i * np.tanh(g[..., 3 * H:])
-        if wts.peep is not None:
-            g[..., H:2 * H] += wts.peep[:, None, H:2 * H] * c_new
-        o = _sigmoid(g[..., H:2 * H])
-        h_new = o * np.tanh(c_new)
-        if active.all():
-            h, c = h_new, c_new
-            y[pos, dirs, rows[None, :]] = h_new
-        else:
-            keep = active[None, :, None]
-            h = np.where(keep, h_new, h)
-            c = np.where(keep, c_new, c)
-            y[pos, dirs, rows[None, :]] = np.where(keep, h_new, 0.0)
+    chunk = max(1, _CHUNK_BYTES // (D * B * 4 * H * 4))
+    for t0 in range(0, steps, chunk):
+        t1 = min(steps, t0 + chunk)
+        xc = np.stack([xd[t0:t1] for xd in xs]).reshape(D, (t1 - t0) * B, I).astype(np.float32, copy=False)
+        xw = np.matmul(xc, wts.wt)                                                       # (D, k*B, 4H)
+        xw += wts.bias[:, None, :]
+        xw = xw.reshape(D, t1 - t0, B, 4 * H)
+        for t in range(t0, t1):
+            g = xw[:, t - t0] + np.matmul(h, wts.rt)                                      # (D, B, 4H)
+            if wts.peep is not None:
+                g[..., :H] += wts.peep[:, None, :H] * c
+                g[..., 2 * H:3 * H] += wts.peep[:, None, 2 * H:] * c
+            if wts.clip is not None:
+                np.clip(g, -wts.clip, wts.clip, out=g)
+            i = _sigmoid(g[..., :H])
+            f = _sigmoid(g[..., 2 * H:3 * H])
+            c_new = f * c + i * np.tanh(g[..., 3 * H:])
+            if wts.peep is not None:
+                g[..., H:2 * H] += wts.peep[:, None, H:2 * H] * c_new
+            h_new = _sigmoid(g[..., H:2 * H]) * np.tanh(c_new)
+            active = t < lens                                                             # (B,)
+            if active.all():
+                h, c, out = h_new, c_new, h_new
+            else:
+                keep = active[None, :, None]
+                h = np.where(keep, h_new, h)
+                c = np.where(keep, c_new, c)
+                out = np.where(keep, h_new, np.float32(0.0))
+            y[t, 0] = out[0]
+            if D == 2:
+                y[rev_pos[t], 1, rows] = out[1]
     if wts.layout == 1:
         return y.transpose(2, 0, 1, 3), h.transpose(1, 0, 2), c.transpose(1, 0, 2)
     return y, h, c

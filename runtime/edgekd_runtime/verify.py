@@ -5,13 +5,12 @@ Nothing executed: the manifest is JSON, the tokenizer is `tokenizers` JSON, the 
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import (ChecksumMismatchError, ManifestError, MissingFileError, ModelFormatError, TokenizerError,
                      VocabMismatchError)
-from .manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, Manifest, ModelSpec
+from .manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, Manifest, ModelSpec, new_sha256, sha256_file
 from .onnx_proto import Model, ProtoError, parse_model
 
 
@@ -84,19 +83,16 @@ def verify_files(root: Path, manifest: Manifest, keep: str | None = None, check_
             kept = path.read_bytes()
         if not check_hashes:
             continue
-        digest = hashlib.sha256(kept).hexdigest() if entry.path == keep else _sha256(path)
+        if entry.path == keep:
+            h = new_sha256()
+            h.update(kept)
+            digest = h.hexdigest()
+        else:
+            digest = sha256_file(path)
         if digest != entry.sha256.lower():
             raise ChecksumMismatchError(f"{path}: sha256 {digest[:16]}... does not match manifest.json "
                                         f"({entry.sha256[:16]}...); the bundle is corrupted or was modified")
     return kept
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_tokenizer(root: Path, manifest: Manifest):

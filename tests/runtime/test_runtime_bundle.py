@@ -41,6 +41,24 @@ def test_bucketed_batches_restore_input_order(single_fp32, texts):
     np.testing.assert_allclose(together.logits, alone, rtol=1e-5, atol=1e-5)
 
 
+def test_batches_respect_row_and_token_caps():
+    from edgekd_runtime.bundle import _batches
+    key = np.array([5, 1, 30, 2, 2, 9, 40, 3])
+    order = np.argsort(key, kind="stable")
+    for batch, cap in ((3, None), (8, 20), (2, 10), (8, 1)):
+        runs = list(_batches(order, key, batch, cap))
+        assert np.array_equal(np.concatenate(runs), order)                 # every row once, sorted order kept
+        for r in runs:
+            assert len(r) <= batch
+            assert len(r) == 1 or cap is None or len(r) * key[r].max() <= cap   # one over-long row runs alone
+
+
+def test_token_cap_does_not_change_results(single_fp32, texts):
+    a = single_fp32.predict(texts * 3, batch_size=64, max_tokens=None).logits
+    b = single_fp32.predict(texts * 3, batch_size=64, max_tokens=8).logits
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
 def test_truncation_is_reported(single_fp32, texts):
     single = single_fp32
     r = single.predict(texts)

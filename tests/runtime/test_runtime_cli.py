@@ -44,9 +44,9 @@ def test_predict_streams_in_chunks(single_dir, monkeypatch):
     sizes = []
     real = Bundle.predict
 
-    def spy(self, items, batch_size=64):
+    def spy(self, items, **kw):
         sizes.append(len(items))
-        return real(self, items, batch_size=batch_size)
+        return real(self, items, **kw)
 
     monkeypatch.setattr(Bundle, "predict", spy)
     r = run("predict", single_dir, "--chunk-size", 7, input="".join(f"text {i}\n" for i in range(30)))
