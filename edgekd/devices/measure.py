@@ -3,6 +3,8 @@ round (so drift and noisy neighbours hit all of them alike), the task metric, an
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import subprocess
 import sys
@@ -58,6 +60,19 @@ def _rotated(systems: Sequence[System], r: int) -> list[System]:
     return list(systems[k:]) + list(systems[:k])
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """Collect once, then keep the cyclic GC out of the timed region (as `timeit` does)."""
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def interleaved_latency(systems: Sequence[System], items: Sequence[Item], samples: dict[str, int],
                         rounds: int, warmup: int) -> dict[str, list[float]]:
     """Seconds per batch-1 `predict` (tokenization included) of each system, on the same items in the same order.
@@ -71,14 +86,15 @@ def interleaved_latency(systems: Sequence[System], items: Sequence[Item], sample
     times: dict[str, list[float]] = {s.name: [] for s in systems}
     cursor = {s.name: 0 for s in systems}
     plan = {s.name: _split(samples[s.name], rounds) for s in systems}
-    for r in range(rounds):
-        for s in _rotated(systems, r):
-            for _ in range(plan[s.name][r]):
-                x = [items[cursor[s.name] % len(items)]]
-                cursor[s.name] += 1
-                t0 = time.perf_counter()
-                s.predict(x)
-                times[s.name].append(time.perf_counter() - t0)
+    with _no_gc():
+        for r in range(rounds):
+            for s in _rotated(systems, r):
+                for _ in range(plan[s.name][r]):
+                    x = [items[cursor[s.name] % len(items)]]
+                    cursor[s.name] += 1
+                    t0 = time.perf_counter()
+                    s.predict(x)
+                    times[s.name].append(time.perf_counter() - t0)
     return times
 
 
@@ -96,20 +112,21 @@ def interleaved_throughput(systems: Sequence[System], items: Sequence[Item], bat
         todo = [s for s in systems if b in batch_sizes[s.name]]
         for s in todo:                           # warm up this shape once
             s.predict([items[i % len(items)] for i in range(b)])
-        for r in range(rounds):
-            for s in _rotated(todo, r):
-                n = max(n_items[s.name], b)
-                start = (r * n) % len(items)
-                chunk = [items[(start + i) % len(items)] for i in range(n)]
-                done, t0 = 0, time.perf_counter()
-                while True:
-                    for i in range(0, n, b):
-                        s.predict(chunk[i:i + b])
-                    done += n
-                    elapsed = time.perf_counter() - t0
-                    if elapsed >= min_round_s:
-                        break
-                out[s.name].setdefault(b, []).append(done / elapsed)
+        with _no_gc():
+            for r in range(rounds):
+                for s in _rotated(todo, r):
+                    n = max(n_items[s.name], b)
+                    start = (r * n) % len(items)
+                    chunk = [items[(start + i) % len(items)] for i in range(n)]
+                    done, t0 = 0, time.perf_counter()
+                    while True:
+                        for i in range(0, n, b):
+                            s.predict(chunk[i:i + b])
+                        done += n
+                        elapsed = time.perf_counter() - t0
+                        if elapsed >= min_round_s:
+                            break
+                    out[s.name].setdefault(b, []).append(done / elapsed)
     return out
 
 

@@ -105,3 +105,12 @@ def test_fast_systems_repeat_a_throughput_round_until_it_lasts_long_enough():
     assert len([k for n, k in log if n == "fast"]) > 1 + 2 * 2      # repeated beyond one pass of 2 batches
     assert len(slow_log) == 1 + 2                                  # 2 batches x 20 ms already last 30 ms
     assert tp["slow"][2][0] < 110                                  # 4 items in >= 40 ms
+
+
+def test_measure_config_json_round_trip():
+    import json
+
+    from edgekd.devices.measure import MeasureConfig
+
+    cfg = MeasureConfig(references=("bert-base",), reference_batch_sizes=(1, 4), rss=False)
+    assert MeasureConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
