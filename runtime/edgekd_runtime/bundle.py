@@ -94,7 +94,6 @@ class Bundle:
         self.root, self.manifest, self.spec, self.tokenizer, self.backend = root, manifest, spec, tokenizer, backend
         tok = manifest.tokenizer
         self._pad_id, self._empty, self._max_len = tok.pad_id, tok.empty_id, manifest.max_length
-        self._label_names = np.array(manifest.labels, dtype=object)
 
     @classmethod
     def load(cls, path: str | Path, backend: str = "onnxruntime", model: str | None = None,
@@ -195,26 +194,32 @@ class Bundle:
     def _run_bucketed(self, sides: list[list[list[int]]], key: np.ndarray, batch: int,
                       max_tokens: int | None) -> np.ndarray:
         n = key.shape[0]
+        if n == 0:                                          # never run a graph on 0 rows (crashes some kernels)
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        if n <= batch and (max_tokens is None or n * int(key.max(initial=1)) <= max_tokens):
+            return self._run(sides)                         # one batch: no sorting (the batch-1 path)
         out = np.empty((n, len(self.labels)), dtype=np.float32)
-        order = np.argsort(key, kind="stable") if n > 1 else np.arange(n)
-        names = ((INPUT_IDS, LENGTHS), (INPUT_IDS_B, LENGTHS_B))
+        order = np.argsort(key, kind="stable")
         for idx in _batches(order, key, batch, max_tokens):
-            feeds = {}
-            for (ids_name, len_name), side in zip(names, sides):
-                enc = self._padded([side[i] for i in idx])
-                feeds[ids_name], feeds[len_name] = enc.ids, enc.lengths
-            out[idx] = self.backend.run(feeds)[LOGITS]
+            out[idx] = self._run([[side[i] for i in idx] for side in sides])
         return out
 
+    def _run(self, sides: list[list[list[int]]]) -> np.ndarray:
+        feeds = {}
+        for (ids_name, len_name), side in zip(((INPUT_IDS, LENGTHS), (INPUT_IDS_B, LENGTHS_B)), sides):
+            enc = self._padded(side)
+            feeds[ids_name], feeds[len_name] = enc.ids, enc.lengths
+        return self.backend.run(feeds)[LOGITS]
+
     def _result(self, logits: np.ndarray, truncated: np.ndarray, empty: np.ndarray) -> Prediction:
-        z = logits - logits.max(axis=1, keepdims=True)
-        p = np.exp(z)
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
-        ids = logits.argmax(axis=1).astype(np.int64)
+        ids = logits.argmax(axis=1)
+        names = self.manifest.labels
         meta = {"backend": self.backend.name, "model": self.spec.file, "precision": self.spec.precision,
                 "max_length": self._max_len, "num_truncated": int(truncated.sum()),
                 "truncated_rows": np.flatnonzero(truncated).tolist(), "empty_rows": np.flatnonzero(empty).tolist()}
-        return Prediction(tuple(self._label_names[ids].tolist()), ids, p.astype(np.float32), logits, truncated, meta)
+        return Prediction(tuple(names[i] for i in ids.tolist()), ids, p, logits, truncated, meta)
 
     def info(self) -> dict[str, Any]:
         """The manifest plus where it was loaded from and how it runs (for `edgekd-run info`)."""

@@ -110,3 +110,15 @@ def test_bench_json(single_dir, tmp_path):
     assert res["num_texts"] == 4 and row["threads"] == 1 and row["latency"]["iters"] == 20
     assert 0 < row["latency"]["p50_ms"] <= row["latency"]["p95_ms"] <= row["latency"]["p99_ms"]
     assert row["throughput"]["batch"] == 8 and row["throughput"]["sentences_per_s"] > 0
+
+
+def test_bench_with_device_profile(single_dir, tmp_path):
+    prof = tmp_path / "tiny-device.toml"
+    prof.write_text('name = "tiny"\nthreads = 2\nbatch_sizes = [1, 4]\n[onnxruntime]\ngraph_optimization_level = "basic"\n')
+    r = run("bench", single_dir, "--profile", prof, "--iters", 10, "--batch", 4, "--no-rss", "--json")
+    assert r.exit_code == 0, r.output
+    assert [row["threads"] for row in json.loads(r.stdout)["rows"]] == [1, 2]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("threads = [")
+    assert run("bench", single_dir, "--profile", bad, "--no-rss").exit_code == 2
+    assert run("predict", single_dir, "x", "--profile", tmp_path / "nope.toml").exit_code == 2
