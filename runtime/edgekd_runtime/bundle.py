@@ -8,7 +8,8 @@ Text rules (encoding.py, shared with training): word pieces of the bundle's toke
 tokens; at most `max_length` pieces per sentence, longer rows are cut and reported in
 `Prediction.truncated` / `metadata["truncated_rows"]`; an empty or whitespace-only text (no pieces) is
 encoded as the single id `tokenizer.empty_id`, so it gets the model's defined answer on "nothing", the same
-in every backend, and is reported in `metadata["empty_rows"]`. Any Unicode string is accepted.
+in every backend, and is reported in `metadata["empty_rows"]`. Any Unicode string is accepted (a Python
+str holding lone surrogates, which is not valid Unicode, gets them replaced by U+FFFD first).
 
 Rows are sorted by length and run in batches of similar length (less padding, same results as one by
 one), then put back in the caller's order.
@@ -37,6 +38,11 @@ _TOKENIZE_SLICE = 128
 # Padded word pieces per batch. Activations grow ~12 KB per token in onnxruntime (H=150): 512 keeps a
 # predicting process near the 80 MB RSS budget at ~90% of the best throughput measured (bench.py).
 DEFAULT_MAX_TOKENS = 512
+
+
+def _valid_unicode(text: str) -> str:
+    """Join surrogate pairs and turn lone surrogates (possible in a Python str, absent from real text) into U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _batches(order: np.ndarray, key: np.ndarray, batch: int, max_tokens: int | None):
@@ -103,7 +109,8 @@ class Bundle:
 
         backend: "onnxruntime" (default) or "numpy" (pure numpy, no onnxruntime needed).
         model: a model file name or precision ("fp32"/"int8") from the manifest; default: `default_model`.
-        threads: intra-op threads for onnxruntime (default 1; take it from the device profile).
+        threads: intra-op threads for onnxruntime (default 1; take it from the device profile). The numpy
+            backend ignores it: numpy's BLAS threads are set by OMP_NUM_THREADS/OPENBLAS_NUM_THREADS at start.
         verify: check sha256 of every file (sizes and presence are always checked).
         optimization, session_config, mem_arena: onnxruntime graph optimisation level, extra session config
         entries and the CPU memory arena switch (see ort_backend.py; the device profile's [onnxruntime]).
@@ -155,6 +162,12 @@ class Bundle:
                 raise InputError(f"item {i}: expected str, got {type(x).__name__}")
 
     def _ids(self, texts: Sequence[str]) -> list[list[int]]:
+        try:
+            return self._ids_raw(texts)
+        except TypeError:       # `tokenizers` rejects str holding lone surrogates (not valid Unicode)
+            return self._ids_raw([_valid_unicode(t) for t in texts])
+
+    def _ids_raw(self, texts: Sequence[str]) -> list[list[int]]:
         if len(texts) == 1:                                   # lean path for batch 1 (same ids as encode_batch)
             return [self.tokenizer.encode(texts[0], add_special_tokens=False).ids]
         # Slices: a tokenizers.Encoding weighs ~10 KB (tokens, offsets, masks), so keep only a few alive.

@@ -84,6 +84,12 @@ def test_empty_and_whitespace_text_is_the_empty_id(single_fp32):
     np.testing.assert_allclose(r.logits[1], r.logits[0], rtol=1e-5, atol=1e-6)
 
 
+def test_lone_surrogates_become_replacement_chars(single_fp32):
+    r = single_fp32.predict(["ok \ud800 bad", "ok \ufffd bad", "\ud83d\ude00", "\U0001F600"])
+    np.testing.assert_allclose(r.logits[0], r.logits[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.logits[2], r.logits[3], rtol=1e-5, atol=1e-6)   # a split pair is joined
+
+
 def test_inputs_are_checked(single):
     with pytest.raises(InputArityError, match="single-sentence"):
         single.predict([("a", "b")])
