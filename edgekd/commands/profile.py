@@ -42,7 +42,7 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
             rounds, references, rss, quick, list_devices):
     """Time, size and score the student (int8/fp32 x onnxruntime/numpy) beside the teacher on DEVICE, and write
     the JSON record, a Markdown table and a latency plot."""
-    from ..devices.profiles import find_profile, list_profiles, load_profile
+    from ..devices.profiles import list_profiles, load_profile
 
     if list_devices:
         for p in list_profiles():
@@ -53,34 +53,26 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
     missing = [n for n, v in (("--device", device), ("--bundle", bundle), ("--teacher", teacher)) if not v]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --list-devices)")
-    from edgekd_runtime.manifest import BundleError, Manifest
+    from edgekd_runtime.manifest import BundleError
 
     from ..devices.measure import MeasureConfig
-    from ..devices.report import write_report
-    from ..devices.run import check_host, profile_bundle
-    from ..tasks import get_task, load_file, load_split
+    from ..devices.run import profile_to_files
+    from ..devices.stats import verdict_text
 
-    path = find_profile(device)
-    prof = load_profile(path)
-    facts = check_host(prof)
-    try:
-        manifest = Manifest.read(bundle)
-    except BundleError as e:
-        raise click.ClickException(str(e)) from None
-    t = get_task(task or manifest.task)
-    dev = load_file(dev_file, t) if dev_file else load_split(t, "dev", data_dir)
-    dev = dev.head(limit)
     timing = QUICK if quick else {"latency_samples": latency_samples, "student_latency_samples": student_latency_samples,
                                   "rounds": rounds}
     cfg = MeasureConfig(**timing, **({} if references else {"references": ()}), rss=rss)
-    record = profile_bundle(prof, bundle, teacher, t, dev, cfg=cfg, profile_file=str(path), facts=facts,
-                            progress=lambda msg: click.echo(f"[profile] {msg}", err=True))
-    paths = write_report(record, out if out is not None else path.parent / "results")
+    try:
+        record, paths = profile_to_files(device, bundle, teacher, task=task, data_dir=data_dir, dev_file=dev_file,
+                                         limit=limit, out=out, cfg=cfg,
+                                         progress=lambda msg: click.echo(f"[profile] {msg}", err=True))
+    except BundleError as e:
+        raise click.ClickException(str(e)) from None
     hl = record["headline"]
     if hl.get("student"):
         click.echo(f"{hl['student']}: p50 {hl['latency_p50_ms']:.3f} ms, p95 {hl['latency_p95_ms']:.3f} ms, "
                    f"peak RSS {hl['peak_rss_mb'] if hl['peak_rss_mb'] is None else round(hl['peak_rss_mb'])} MB, "
-                   f"{hl['size_bytes']} bytes; budgets: {hl['budget_pass']}")
+                   f"{hl['size_bytes']} bytes; budgets: {verdict_text(hl['budget_pass'])}")
         for base, c in hl["vs"].items():
             fmt = lambda x: "n/a" if x is None else f"{x:.1f}x"  # noqa: E731
             click.echo(f"  vs {base}: speedup p50 {fmt(c['speedup_p50'])}, memory {fmt(c['memory_ratio'])}, "

@@ -191,6 +191,33 @@ def measure_rows(specs: list[dict[str, Any]], manifest, task: Task, dev: Dataset
     return rows, errors
 
 
+def profile_to_files(device: str | Path, bundle: str | Path, teacher: str, *, task: str | None = None,
+                     data_dir: str | Path | None = None, dev_file: str | Path | None = None, limit: int | None = None,
+                     out: str | Path | None = None, cfg: MeasureConfig = MeasureConfig(),
+                     progress=print) -> tuple[dict[str, Any], dict[str, Path]]:
+    """The whole `edgekd profile`: find and check the profile, load the dev set (the bundle's task by default),
+    measure, and write OUT/<profile>/<bundle-id>.{json,md,png} (OUT defaults to results/ beside the profile)."""
+    from edgekd_runtime.manifest import Manifest
+
+    from ..tasks import get_task, load_file, load_split
+    from ..teacher.locate import TeacherNotFound, resolve_teacher
+    from .profiles import find_profile, load_profile
+    from .report import write_report
+
+    path = find_profile(device)
+    prof = load_profile(path)
+    facts = check_host(prof)
+    manifest = Manifest.read(bundle)
+    if (Path(teacher).is_absolute() or teacher.startswith((".", "~"))) and not Path(teacher).expanduser().exists():
+        raise TeacherNotFound(f"{teacher}: no such teacher folder")
+    teacher = resolve_teacher(teacher)          # a missing teacher is an error, not a run without one
+    t = get_task(task or manifest.task)
+    dev = (load_file(dev_file, t) if dev_file else load_split(t, "dev", data_dir)).head(limit)
+    record = profile_bundle(prof, bundle, teacher, t, dev, cfg=cfg, profile_file=str(path), facts=facts,
+                            progress=progress)
+    return record, write_report(record, out if out is not None else path.parent / "results")
+
+
 def headline(rows: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]],
              student: str | None) -> dict[str, Any]:
     """The key numbers: the default student vs each baseline, and its budget verdict."""

@@ -124,3 +124,10 @@ def test_profile_cli_refuses_a_profile_for_other_hardware(tmp_path):
 def test_profile_cli_lists_devices():
     res = CliRunner().invoke(main, ["profile", "--list-devices"])
     assert res.exit_code == 0 and "pi4" in res.output and "specification" in res.output
+
+
+def test_profile_cli_rejects_a_missing_teacher_folder(tiny_bundle, tmp_path):
+    res = CliRunner().invoke(main, ["profile", "--device", str(host_profile(tmp_path)), "--bundle", str(tiny_bundle),
+                                    "--teacher", str(tmp_path / "no-teacher"), "--out", str(tmp_path / "r")])
+    assert res.exit_code != 0 and "no such teacher folder" in res.output
+    assert not (tmp_path / "r").exists()
