@@ -66,6 +66,7 @@ def test_results_exist_only_for_profiles_measured_here():
             for rec in d.glob("*.json"):
                 r = json.loads(rec.read_text())
                 assert r["measured_on_target"] and r["host"]["arch"] == r["profile"]["isa"]["arch"]
+                assert r["measure"]["latency_samples"] >= 100, f"{rec} is a --quick smoke run"
 
 
 def test_cpu_profiles_state_only_flags_this_kind_of_host_has():
