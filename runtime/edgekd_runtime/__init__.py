@@ -4,16 +4,26 @@
     bundle = Bundle.load("path/to/bundle")                 # backend="numpy" where onnxruntime is absent
     result = bundle.predict(["a gripping, funny film"])
     result.labels, result.probabilities, result.metadata["truncated_rows"]
+
+Names are imported lazily, so `edgekd-run` can set numpy's BLAS thread count before numpy loads.
 """
 from __future__ import annotations
 
-from .bundle import BACKENDS, Bundle, Prediction
-from .errors import (BackendUnavailableError, BundleError, ChecksumMismatchError, InputArityError, InputError,
-                     ManifestError, MissingFileError, ModelFormatError, TokenizerError, UnsupportedOpError,
-                     UnsupportedSchemaError, VocabMismatchError)
+import importlib
 
-__all__ = [
-    "BACKENDS", "Bundle", "Prediction", "BundleError", "ManifestError", "UnsupportedSchemaError", "MissingFileError",
-    "ChecksumMismatchError", "TokenizerError", "VocabMismatchError", "ModelFormatError", "UnsupportedOpError",
-    "BackendUnavailableError", "InputError", "InputArityError",
-]
+_ERRORS = ("BundleError", "ManifestError", "UnsupportedSchemaError", "MissingFileError", "ChecksumMismatchError",
+           "TokenizerError", "VocabMismatchError", "ModelFormatError", "UnsupportedOpError", "BackendUnavailableError",
+           "InputError", "InputArityError")
+_WHERE = {"BACKENDS": ".bundle", "Bundle": ".bundle", "Prediction": ".bundle", **{e: ".errors" for e in _ERRORS}}
+
+__all__ = ["BACKENDS", "Bundle", "Prediction", *_ERRORS]
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -162,7 +162,8 @@ def peak_rss(bundle: str | Path, backend: str, model: str | None, threads: int,
     """Peak RSS (MB) of a fresh interpreter that imports, loads the bundle and predicts; also after import/load."""
     arg = json.dumps({"bundle": str(bundle), "backend": backend, "model": model, "threads": threads,
                       "texts": None if texts is None else str(texts), "limit": limit})
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    n = str(threads if backend == "numpy" else 1)      # numpy's BLAS pool, as edgekd-run sets it
+    env = {**os.environ, "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
     out = subprocess.run([sys.executable, "-c", _RSS_CHILD, arg], capture_output=True, text=True, env=env,
                          timeout=600)
     if out.returncode != 0:

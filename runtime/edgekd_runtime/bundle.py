@@ -110,7 +110,9 @@ class Bundle:
         backend: "onnxruntime" (default) or "numpy" (pure numpy, no onnxruntime needed).
         model: a model file name or precision ("fp32"/"int8") from the manifest; default: `default_model`.
         threads: intra-op threads for onnxruntime (default 1; take it from the device profile). The numpy
-            backend ignores it: numpy's BLAS threads are set by OMP_NUM_THREADS/OPENBLAS_NUM_THREADS at start.
+            backend ignores it: numpy's BLAS pool is sized by OPENBLAS_NUM_THREADS/OMP_NUM_THREADS when numpy
+            is first imported. Set 1 there (edgekd-run does): the BiLSTM's matrices are too small for BLAS
+            threads, which made batch-1 latency 14x worse on a busy 2-core host.
         verify: check sha256 of every file (sizes and presence are always checked).
         optimization, session_config, mem_arena: onnxruntime graph optimisation level, extra session config
         entries and the CPU memory arena switch (see ort_backend.py; the device profile's [onnxruntime]).
