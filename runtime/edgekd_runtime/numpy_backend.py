@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import numpy_qops  # noqa: F401  (registers the quantization ops)
 from .errors import ModelFormatError, UnsupportedOpError
 from .numpy_lstm import prepare_dq_lstm, prepare_lstm, run_lstm
 from .numpy_ops import MS, OPS
