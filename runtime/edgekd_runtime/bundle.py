@@ -11,8 +11,8 @@ encoded as the single id `tokenizer.empty_id`, so it gets the model's defined an
 in every backend, and is reported in `metadata["empty_rows"]`. Any Unicode string is accepted (a Python
 str holding lone surrogates, which is not valid Unicode, gets them replaced by U+FFFD first).
 
-Rows are sorted by length and run in batches of similar length (less padding, same results as one by
-one), then put back in the caller's order.
+Rows are sorted by length and run in batches of similar length (less padding; for fp32 the same results
+as one by one), then put back in the caller's order.
 
 Agreement between the backends (`PARITY_TOLERANCE`, tested on SST-2/MRPC dev): fp32 logits agree within
 1e-5 absolute. int8 logits agree within 0.05 * max(1, max |logit|), and the labels agree wherever the
@@ -58,6 +58,8 @@ def _batches(order: np.ndarray, key: np.ndarray, batch: int, max_tokens: int | N
             stop = stop_tok
         yield order[start:stop]
         start = stop
+
+
 PARITY_TOLERANCE = {"fp32": 1e-5, "int8": 0.05}   # absolute for fp32; relative to max(1, max |logit|) for int8
 
 
@@ -191,6 +193,8 @@ class Bundle:
         """
         if isinstance(items, str):
             items = [items]
+        elif not isinstance(items, Sequence):
+            items = list(items)                             # generators, dict views, ...
         if self.pair and isinstance(items, tuple) and len(items) == 2 and all(isinstance(s, str) for s in items):
             items = [items]
         self._check(items)
@@ -224,7 +228,7 @@ class Bundle:
         for (ids_name, len_name), side in zip(((INPUT_IDS, LENGTHS), (INPUT_IDS_B, LENGTHS_B)), sides):
             enc = self._padded(side)
             feeds[ids_name], feeds[len_name] = enc.ids, enc.lengths
-        return self.backend.run(feeds)[LOGITS]
+        return np.asarray(self.backend.run(feeds)[LOGITS], dtype=np.float32)
 
     def _result(self, logits: np.ndarray, truncated: np.ndarray, empty: np.ndarray) -> Prediction:
         p = np.exp(logits - logits.max(axis=1, keepdims=True))

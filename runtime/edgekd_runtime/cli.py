@@ -122,8 +122,8 @@ def predict(bundle, texts, input_path, input_format, fmt, probs, echo, backend, 
     else:
         if input_path in (None, "-") and sys.stdin.isatty():
             click.echo("edgekd-run: reading texts from stdin, one per line (Ctrl-D ends)", err=True)
-        stream = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
-                  if input_path in (None, "-") else open(input_path, encoding="utf-8", newline=""))
+        stream = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="\n")
+                  if input_path in (None, "-") else open(input_path, encoding="utf-8", newline="\n"))
         items = iter_items(stream, b.pair, input_format)
     out = sys.stdout
     if (out.encoding or "").lower().replace("-", "") != "utf8" and hasattr(out, "reconfigure"):

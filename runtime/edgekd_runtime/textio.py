@@ -46,21 +46,29 @@ def _text_item(line: str, lineno: int, pair: bool):
 
 
 def iter_items(lines: Iterable[str], pair: bool, mode: str = "auto") -> Iterator:
-    """Yield one text (or pair) per input line, lazily; blank lines are texts too, except trailing newlines."""
+    """Yield one text (or pair) per input line, lazily. Blank lines are (empty) texts in text mode and are
+    skipped in JSONL mode; in auto mode, leading blank lines wait until the first non-blank line decides."""
     if mode not in MODES:
         raise InputError(f"unknown input format {mode!r}; choose one of {MODES}")
     parse = None if mode == "auto" else (_json_item if mode == "jsonl" else _text_item)
+    pending: list[tuple[int, str]] = []
     for lineno, raw in enumerate(lines, 1):
         line = raw[:-1] if raw.endswith("\n") else raw
         line = line[:-1] if line.endswith("\r") else line
         if parse is None:
             if not line.strip():
-                yield _text_item(line, lineno, pair)   # auto mode: blank lines before the first record are text
+                pending.append((lineno, line))
                 continue
             parse = _json_item if line.lstrip().startswith("{") else _text_item
+            if parse is _text_item:
+                for no, blank in pending:
+                    yield _text_item(blank, no, pair)
+            pending = []
         if parse is _json_item and not line.strip():
-            continue                                    # blank lines in JSONL carry no record
+            continue
         yield parse(line, lineno, pair)
+    for no, blank in pending:                          # input of blank lines only: empty texts
+        yield _text_item(blank, no, pair)
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:

@@ -40,6 +40,13 @@ def test_predict_stdin_lines_and_jsonl_agree(single_dir):
     assert [x["text"] for x in b] == texts
 
 
+def test_predict_line_endings(single_dir):
+    # CRLF ends a line; a lone CR inside a line is text, not a line break.
+    r = run("predict", single_dir, "--echo", input="one\r\ntwo\rstill two\nthree")
+    assert r.exit_code == 0, r.output
+    assert [x["text"] for x in _jsonl(r.stdout)] == ["one", "two\rstill two", "three"]
+
+
 def test_predict_streams_in_chunks(single_dir, monkeypatch):
     sizes = []
     real = Bundle.predict
@@ -122,3 +129,11 @@ def test_bench_with_device_profile(single_dir, tmp_path):
     bad.write_text("threads = [")
     assert run("bench", single_dir, "--profile", bad, "--no-rss").exit_code == 2
     assert run("predict", single_dir, "x", "--profile", tmp_path / "nope.toml").exit_code == 2
+
+
+def test_iter_items_modes():
+    from edgekd_runtime.textio import iter_items
+    assert list(iter_items(["\n", "{\"text\": \"a\"}\n", "\n", "{\"text\": \"b\"}"], pair=False)) == ["a", "b"]
+    assert list(iter_items(["\n", "plain\n", "\n"], pair=False)) == ["", "plain", ""]
+    assert list(iter_items(["\n", " \n"], pair=False)) == ["", " "]
+    assert list(iter_items(['{"text": "a"}\n'], pair=False, mode="text")) == ['{"text": "a"}']
