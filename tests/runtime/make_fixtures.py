@@ -12,6 +12,7 @@ from pathlib import Path
 FIXTURES = {
     "single": {"pair": False, "precision": "both"},
     "pair": {"pair": True, "precision": "both"},
+    "all8": {"pair": False, "precision": "int8", "quant": "all-int8"},   # int8 classifier: MatMulInteger path
 }
 
 

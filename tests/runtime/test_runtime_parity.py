@@ -24,11 +24,11 @@ def _check(bundle_dir, items, precision):
     return diff.max()
 
 
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
-def test_parity_on_sst2_dev(single_dir, glue_dir, precision):
+@pytest.mark.parametrize("name,precision", [("single", "fp32"), ("single", "int8"), ("all8", "int8")])
+def test_parity_on_sst2_dev(bundles_dir, glue_dir, name, precision):
     items = read_items(glue_dir / "SST-2" / "dev.tsv", pair=False)
     assert len(items) == 872
-    _check(single_dir, items, precision)
+    _check(bundles_dir / name, items, precision)
 
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
