@@ -115,13 +115,18 @@ def throughput(bundle: Bundle, items: list, batch: int = 256, max_tokens: int | 
     """
     work = items * max(1, -(-batch // len(items)))      # at least one full batch
     bundle.predict(work[:batch], batch_size=batch, max_tokens=max_tokens)   # warm up
-    rates, t_start = [], time.perf_counter()
-    while len(rates) < min_passes or time.perf_counter() - t_start < min_seconds:
-        t0 = time.perf_counter()
-        bundle.predict(work, batch_size=batch, max_tokens=max_tokens)
-        rates.append(len(work) / (time.perf_counter() - t0))
+    rates, cpu_rates, t_start = [], [], time.perf_counter()
+    with _NoGC():
+        while len(rates) < min_passes or time.perf_counter() - t_start < min_seconds:
+            t0, c0 = time.perf_counter(), time.process_time()
+            bundle.predict(work, batch_size=batch, max_tokens=max_tokens)
+            rates.append(len(work) / (time.perf_counter() - t0))
+            cpu_rates.append(len(work) / max(time.process_time() - c0, 1e-9))
+    # Sentences per CPU-second of this process (all its threads): on a shared host, what an idle core would
+    # give at 1 thread, since time spent descheduled does not count.
     return {"batch": batch, "max_tokens": max_tokens, "sentences_per_s": float(statistics.median(rates)),
-            "passes": len(rates), "rows_per_pass": len(work)}
+            "sentences_per_cpu_s": float(statistics.median(cpu_rates)), "passes": len(rates),
+            "rows_per_pass": len(work)}
 
 
 _RSS_CHILD = """
@@ -191,25 +196,37 @@ def run_bench(path: str | Path, backend: str = "onnxruntime", model: str | None 
     root = bundle_root(path)
     man = Manifest.read(root)
     spec = man.model(model)
-    return {"bundle": str(root), "task": man.task, "model": spec.file, "precision": spec.precision,
+    return {"bundle": str(root), "task": man.task, "loadavg_1min": _loadavg(), "model": spec.file,
+            "precision": spec.precision,
             "backend": backend, "texts": source, "num_texts": len(items), "max_length": man.max_length,
             "cpu_count": os.cpu_count(), "rows": rows}
 
 
+def _loadavg() -> float | None:
+    """1-minute load average: how busy the host was (timings on a shared host are upper bounds)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def format_table(r: dict[str, Any]) -> str:
     head = (f"{r['bundle']}  task={r['task']}  model={r['model']} ({r['precision']})  backend={r['backend']}\n"
-            f"texts: {r['texts']} ({r['num_texts']})  max_length={r['max_length']}  cpus={r['cpu_count']}\n")
+            f"texts: {r['texts']} ({r['num_texts']})  max_length={r['max_length']}  cpus={r['cpu_count']}  "
+            f"load avg (1 min) at the end: {r.get('loadavg_1min')}\n")
     cols = ("threads", "p50 ms", "p95 ms", "p99 ms", "tok p50 ms", f"sent/s @{r['rows'][0]['throughput']['batch']}",
-            "sent/s dflt", "RSS b1 MB", "RSS peak MB")
+            "sent/s dflt", "sent/cpu-s", "RSS b1 MB", "RSS peak MB")
     lines = ["  ".join(f"{c:>11}" for c in cols)]
     for row in r["rows"]:
         lat, thr, mem = row["latency"], row["throughput"], row.get("memory")
         vals = (str(row["threads"]), f"{lat['p50_ms']:.3f}", f"{lat['p95_ms']:.3f}", f"{lat['p99_ms']:.3f}",
                 f"{lat['tokenize_p50_ms']:.3f}", f"{thr['sentences_per_s']:,.0f}",
                 f"{row['throughput_default']['sentences_per_s']:,.0f}",
+                f"{thr['sentences_per_cpu_s']:,.0f}",
                 f"{mem['batch1_rss_mb']:.1f}" if mem else "-", f"{mem['peak_rss_mb']:.1f}" if mem else "-")
         lines.append("  ".join(f"{v:>11}" for v in vals))
     notes = ("latency: predict([text]) incl. tokenization; sent/s @N: batches of exactly N rows; sent/s dflt: "
-             "predict(all) with the defaults (64 rows, <= 512 padded tokens per batch); RSS: fresh process, "
+             "predict(all) with the defaults (64 rows, <= 512 padded tokens per batch); sent/cpu-s: @N per CPU-second "
+             "of the process (unaffected by other load); RSS: fresh process, "
              "after 300 batch-1 calls (b1) and after predicting all texts with the defaults (peak)")
     return head + "\n".join(lines) + "\n" + notes

@@ -4,8 +4,9 @@ Weights are prepared once at load (`prepare_*`): transposed to (D, I, 4H) / (D, 
 dequantized with their per-channel scales and zero points, biases summed. `run_lstm` feeds the reverse
 direction each row's tokens back to front, so both directions walk time forward together: input
 projections are one matmul per chunk of time steps (bounded memory), then one batched
-(D, B, H) x (D, H, 4H) matmul per step. Semantics follow the ONNX spec: gate order i, o, f, c; outputs past a row's length are
-zero; the reverse direction starts at each row's last real token; Y_h/Y_c hold each row's final state.
+(D, B, H) x (D, H, 4H) matmul per step. Semantics follow the ONNX spec: gate order i, o, f, c; outputs
+past a row's length are zero; the reverse direction starts at each row's last real token; Y_h/Y_c hold
+each row's final state.
 (ORT's DynamicQuantizeLSTM also quantizes activations per step; we compute in fp32, hence a looser parity.)
 """
 from __future__ import annotations
