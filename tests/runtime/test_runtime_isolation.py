@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 # A meta-path finder that makes `import onnxruntime` fail as if it were not installed.
 BLOCK_ORT = """
 import sys
@@ -106,3 +108,13 @@ def test_cli_streams_before_stdin_ends(single_dir):
         assert proc.wait(timeout=30) == 0 and len(rest.splitlines()) == 1
     finally:
         proc.kill()
+
+
+@pytest.mark.parametrize("backend", ["onnxruntime", "numpy"])
+def test_peak_rss_child(single_dir, backend):
+    from edgekd_runtime.bench import peak_rss
+    if backend == "onnxruntime":
+        pytest.importorskip("onnxruntime")
+    m = peak_rss(single_dir, backend, None, 1, None)
+    assert 0 < m["import_rss_mb"] <= m["loaded_rss_mb"] <= m["batch1_rss_mb"] <= m["peak_rss_mb"] < 1000
+    assert m["torch_imported"] is False
