@@ -6,7 +6,8 @@ for another word of the same tag, exactly by the tag's unigram distribution (no 
 
 Per example and round: draw X ~ U[0,1] per word; X < p_mask masks the word, else X < p_mask + p_pos swaps it
 (the two are exclusive); then with probability p_ng keep only a random n-gram, n ~ U{ngram_min..ngram_max}.
-For pairs the rounds cycle: first sentence only, second only, both.
+For pairs the rounds cycle: first sentence only, second only, both; each augmented sentence gets all rules
+independently (its own n-gram draw included), the other sentence stays as it was.
 """
 from __future__ import annotations
 

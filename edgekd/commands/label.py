@@ -64,7 +64,8 @@ def _num_labels(num_labels, task, transfer: Path, teacher_src: str) -> int:
                                             "Under torchrun it defaults to RANK/WORLD_SIZE.")
 @click.option("--merge", is_flag=True, help="Merge OUT/shards/* into OUT/logits.npy after checking coverage.")
 @click.option("--limit", type=int, default=None, help="Label only the first N rows (e.g. for timing).")
-@click.option("--device", default=None, help="cpu or cuda (default: cuda when present; cuda:LOCAL_RANK under torchrun).")
+@click.option("--device", default=None,
+              help="cpu or cuda (default: cuda when present; cuda:LOCAL_RANK under torchrun).")
 @click.option("--threads", type=int, default=None, help="torch threads (default: all cores).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds a fresh head when the teacher has none.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -117,5 +118,5 @@ def label(transfer, out, teacher_id, task, num_labels, max_length, max_tokens, c
     click.echo(f"logits {where}: rows {cache.header['row_range'][0]}..{cache.header['row_range'][1]} of "
                f"{cache.key['rows']}, dtype {cache.key['dtype']}, "
                + (f"{sps:.1f} sentences/s on {stats.get('device')} ({stats.get('threads')} threads)"
-                  if sps else "already up to date")
+                  if cache.labelled and sps else "already up to date")
                + ("; merge the shards with `edgekd label --merge`" if shard_t else ""))

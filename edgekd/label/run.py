@@ -130,7 +130,7 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
                                         "device": str(device), "threads": _threads()})
     _write_json_atomic(unit / HEADER, header)
     (unit / PROGRESS).unlink(missing_ok=True)
-    return LogitsCache(unit, header)
+    return LogitsCache(unit, header, labelled)
 
 
 def merge_shards(out_dir: str | Path, transfer_path: str | Path | None = None, *, rebuild: bool = False) -> LogitsCache:

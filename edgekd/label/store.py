@@ -28,6 +28,7 @@ class LogitsCache:
 
     path: Path
     header: dict
+    labelled: int = 0        # rows the call that returned this labelled (0: the cache was already complete)
 
     @property
     def key(self) -> dict:

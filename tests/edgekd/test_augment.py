@@ -196,7 +196,8 @@ def test_pair_transfer_set_rows(tmp_path, glue_dir):
     ds = load_split("mrpc", "train", glue_dir, limit=20)
     meta = _fake_build(ds, tmp_path / "p.jsonl", AugmentConfig.for_pairs())
     rows = [json.loads(x) for x in (tmp_path / "p.jsonl").read_text().splitlines()]
-    assert meta["pair"] and meta["config"]["n_iter"] == 10 and list(rows[0]) == ["text", "text_pair", "label", "src", "aug"]
+    assert meta["pair"] and meta["config"]["n_iter"] == 10
+    assert list(rows[0]) == ["text", "text_pair", "label", "src", "aug"]
     assert rows[0]["text_pair"] == ds.text_pairs[0] and len(rows) == 20 + meta["counts"]["augmented"]
 
 

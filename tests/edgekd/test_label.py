@@ -70,6 +70,7 @@ def test_cache_equals_direct_logits_and_is_reused(tmp_path, transfer, teacher, c
     assert cache.key["dtype"] == "fp32" and cache.header["stats"]["rows_labelled_this_run"] == len(ds)
     again = label_transfer_set(transfer, teacher, tmp_path, chunk_rows=256, progress=False)
     assert "up to date" in capsys.readouterr().err and again.header["stats"] == cache.header["stats"]
+    assert cache.labelled == len(ds) and again.labelled == 0
 
 
 def test_pairs_are_labelled_as_pairs(tmp_path, teacher, glue_dir):
