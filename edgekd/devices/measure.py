@@ -74,16 +74,18 @@ def _no_gc():
 
 
 def interleaved_latency(systems: Sequence[System], items: Sequence[Item], samples: dict[str, int],
-                        rounds: int, warmup: int) -> dict[str, list[float]]:
-    """Seconds per batch-1 `predict` (tokenization included) of each system, on the same items in the same order.
+                        rounds: int, warmup: int) -> dict[str, tuple[list[float], list[float]]]:
+    """(wall, process-CPU) seconds per batch-1 `predict` (tokenization included) of each system, on the same items
+    in the same order.
 
     Each round runs a slice of every system's samples, starting with a different system, so no system is
-    always measured first or last.
+    always measured first or last. CPU time (all threads of this process) is immune to waiting for a core on
+    a shared host; the wall clock is what a user sees.
     """
     for s in systems:
         for i in range(warmup):
             s.predict([items[i % len(items)]])
-    times: dict[str, list[float]] = {s.name: [] for s in systems}
+    times: dict[str, tuple[list[float], list[float]]] = {s.name: ([], []) for s in systems}
     cursor = {s.name: 0 for s in systems}
     plan = {s.name: _split(samples[s.name], rounds) for s in systems}
     with _no_gc():
@@ -92,21 +94,24 @@ def interleaved_latency(systems: Sequence[System], items: Sequence[Item], sample
                 for _ in range(plan[s.name][r]):
                     x = [items[cursor[s.name] % len(items)]]
                     cursor[s.name] += 1
-                    t0 = time.perf_counter()
+                    c0, t0 = time.process_time(), time.perf_counter()
                     s.predict(x)
-                    times[s.name].append(time.perf_counter() - t0)
+                    t1, c1 = time.perf_counter(), time.process_time()
+                    times[s.name][0].append(t1 - t0)
+                    times[s.name][1].append(c1 - c0)
     return times
 
 
 def interleaved_throughput(systems: Sequence[System], items: Sequence[Item], batch_sizes: dict[str, Sequence[int]],
                            n_items: dict[str, int], rounds: int,
-                           min_round_s: float = 0.0) -> dict[str, dict[int, list[float]]]:
-    """Items/s of each system at each of its batch sizes, one value per round; rounds interleave the systems.
+                           min_round_s: float = 0.0) -> dict[str, dict[int, tuple[list[float], list[float]]]]:
+    """(items per wall second, items per CPU second) of each system at each of its batch sizes, one value per
+    round; rounds interleave the systems.
 
     A round predicts `n_items` items in batches, again and again until it has lasted `min_round_s`, so a
     fast system's figure is not one scheduler tick's worth of work.
     """
-    out: dict[str, dict[int, list[float]]] = {s.name: {} for s in systems}
+    out: dict[str, dict[int, tuple[list[float], list[float]]]] = {s.name: {} for s in systems}
     all_sizes = sorted({b for bs in batch_sizes.values() for b in bs})
     for b in all_sizes:
         todo = [s for s in systems if b in batch_sizes[s.name]]
@@ -118,7 +123,7 @@ def interleaved_throughput(systems: Sequence[System], items: Sequence[Item], bat
                     n = max(n_items[s.name], b)
                     start = (r * n) % len(items)
                     chunk = [items[(start + i) % len(items)] for i in range(n)]
-                    done, t0 = 0, time.perf_counter()
+                    done, c0, t0 = 0, time.process_time(), time.perf_counter()
                     while True:
                         for i in range(0, n, b):
                             s.predict(chunk[i:i + b])
@@ -126,7 +131,10 @@ def interleaved_throughput(systems: Sequence[System], items: Sequence[Item], bat
                         elapsed = time.perf_counter() - t0
                         if elapsed >= min_round_s:
                             break
-                    out[s.name].setdefault(b, []).append(done / elapsed)
+                    cpu = max(time.process_time() - c0, 1e-9)
+                    wall, per_cpu = out[s.name].setdefault(b, ([], []))
+                    wall.append(done / elapsed)
+                    per_cpu.append(done / cpu)
     return out
 
 
@@ -189,8 +197,10 @@ def measure_systems(systems: Sequence[System], items: Sequence[Item], batch_size
     tp = interleaved_throughput(systems, items, sizes, {n: cfg.reference_throughput_items if r
                                                         else cfg.throughput_items for n, r in ref.items()},
                                 cfg.throughput_rounds, cfg.min_round_s)
-    res = {s.name: {"latency_ms": latency_summary(lat[s.name]),
-                    "throughput": {str(b): rate_summary(v) for b, v in sorted(tp[s.name].items())}}
+    res = {s.name: {"latency_ms": latency_summary(lat[s.name][0]),
+                    "cpu_latency_ms": latency_summary(lat[s.name][1]),
+                    "throughput": {str(b): rate_summary(w) for b, (w, _) in sorted(tp[s.name].items())},
+                    "throughput_per_cpu_s": {str(b): rate_summary(c) for b, (_, c) in sorted(tp[s.name].items())}}
            for s in systems}
     if cfg.rss:
         jobs = {s.name: (s, items[:cfg.reference_rss_items if ref[s.name] else cfg.rss_items],

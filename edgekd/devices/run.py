@@ -184,6 +184,7 @@ def measure_rows(specs: list[dict[str, Any]], manifest, task: Task, dev: Dataset
         row = {"system": s.name, "kind": s.kind, "backend": s.backend, "device": s.device,
                "precision": s.precision, "timing_only": s.timing_only, "size_bytes": s.size_bytes,
                "metric": metrics.get(s.name), "latency_ms": m["latency_ms"], "throughput": m["throughput"],
+               "cpu_latency_ms": m["cpu_latency_ms"], "throughput_per_cpu_s": m["throughput_per_cpu_s"],
                "peak_rss_mb": rss.get("peak_rss_mb"), "rss": rss or None, "cuda_peak_mb": rss.get("cuda_peak_mb"),
                "info": s.info, "spec": s.spec}
         row["budget"] = budget_verdict(row, profile.latency_budget_p95_ms, profile.memory_budget_mb)

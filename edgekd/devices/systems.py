@@ -63,7 +63,28 @@ def build(spec: dict[str, Any]) -> System:
         return teacher_system(**{k: v for k, v in spec.items() if k != "kind"})
     if kind == "reference":
         return reference_system(**{k: v for k, v in spec.items() if k != "kind"})
+    if kind == "plugin":
+        return plugin_system(spec)
     raise ValueError(f"unknown system kind {kind!r}")
+
+
+def plugin_system(spec: dict[str, Any]) -> System:
+    """A system defined outside edgekd (benchmarks/' fastText and TF-IDF baselines), so the RSS child can build it.
+
+    spec: {"kind": "plugin", "builder": "module:function", "args": {...}, "threads": n, "sys_path": [folders]};
+    the function is imported (after putting `sys_path` first on sys.path) and called with `args`. It returns
+    a System whose own spec is this one.
+    """
+    import importlib
+    import sys
+
+    for folder in reversed(spec.get("sys_path") or []):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    module, _, func = spec["builder"].partition(":")
+    if not module or not func:
+        raise ValueError(f"plugin builder {spec['builder']!r} is not 'module:function'")
+    return getattr(importlib.import_module(module), func)(**spec.get("args", {}))
 
 
 # ---- student (the one adaptor to the runtime) ---------------------------------------------------------------

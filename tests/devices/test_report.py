@@ -12,6 +12,7 @@ def _row(name, kind, p50, rss, size, tp, metric=None, timing_only=False):
          "precision": "int8" if kind == "student" else "fp32", "timing_only": timing_only, "size_bytes": size,
          "metric": metric, "peak_rss_mb": rss, "cuda_peak_mb": None,
          "latency_ms": {"p50": p50, "p95": 1.5 * p50, "p99": 2 * p50, "p25": 0.9 * p50, "p75": 1.1 * p50},
+         "cpu_latency_ms": {"p50": 0.8 * p50},
          "throughput": {str(b): {"median": v, "min": 0.9 * v, "max": 1.1 * v, "n": 3} for b, v in tp.items()}}
     r["budget"] = budget_verdict(r, 5.0, 200.0)
     return r
@@ -48,11 +49,11 @@ def test_system_rows_cells():
     assert len(rows) == 3
     s, t, ref = rows
     assert s[:6] == ["student-int8-onnxruntime", "onnxruntime", "cpu", "int8", "86.1", "2.50 MB"]
-    assert s[6:10] == ["0.400", "0.600", "0.800", "0.360–0.440"]
-    assert s[10] == "2,400 (2,160–2,640)" and s[11] == "9,000 (8,100–9,900)"
-    assert s[12:] == ["90", "pass"]
-    assert t[4] == "88.5" and t[-1] == "FAIL"                  # 680 MB > 200 MB budget
-    assert ref[0] == "bert-base-cpu (timing only)" and ref[4] == "–" and ref[11] == "–" and ref[5] == "438.0 MB"
+    assert s[6:11] == ["0.400", "0.600", "0.800", "0.360–0.440", "0.320"]
+    assert s[11] == "2,400 (2,160–2,640)" and s[12] == "9,000 (8,100–9,900)"
+    assert s[13:] == ["90", "pass"]
+    assert t[4] == "88.5" and t[6] == "21.0" and t[-1] == "FAIL"     # 680 MB > 200 MB budget
+    assert ref[0] == "bert-base-cpu (timing only)" and ref[4] == "–" and ref[12] == "–" and ref[5] == "438.0 MB"
 
 
 def test_markdown_has_key_numbers_tables_notes_and_errors():
@@ -62,7 +63,7 @@ def test_markdown_has_key_numbers_tables_notes_and_errors():
     assert "vs `bert-base-cpu`: 320x faster" in md                           # 128 / 0.4
     assert "7.6x less peak memory, 36.4x smaller" in md                      # 680/90, 91/2.5
     assert md.count("\n| student-int8-onnxruntime |") == 3                   # systems table + 2 ratio rows
-    assert "| items/s @1 | items/s @8 |" in md and "No GPU is present" in md
+    assert "| CPU ms p50 | items/s @1 | items/s @8 |" in md and "No GPU is present" in md
     assert "`student-fp32-numpy`: UnsupportedOpError" in md
 
 

@@ -75,7 +75,8 @@ def test_latency_is_interleaved_round_robin_with_rotation():
     log: list = []
     a, b = _fake("a", log), _fake("b", log)
     times = interleaved_latency([a, b], ["x", "y", "z"], {"a": 4, "b": 2}, rounds=2, warmup=1)
-    assert len(times["a"]) == 4 and len(times["b"]) == 2 and all(t >= 0 for t in times["a"])
+    wall, cpu = times["a"]
+    assert len(wall) == len(cpu) == 4 and len(times["b"][0]) == 2 and all(t >= 0 for t in wall + cpu)
     timed = [n for n, _ in log[2:]]                      # after one warm-up call each
     assert timed == ["a", "a", "b", "b", "a", "a"]       # round 0 starts with a, round 1 with b
     assert all(k == 1 for _, k in log)                   # batch 1 only
@@ -87,7 +88,7 @@ def test_throughput_covers_each_system_batch_size_and_round():
     tp = interleaved_throughput([a, b], [f"s{i}" for i in range(10)], {"a": [1, 4], "b": [1]},
                                 {"a": 8, "b": 2}, rounds=3)
     assert sorted(tp["a"]) == [1, 4] and sorted(tp["b"]) == [1]
-    assert all(len(v) == 3 and all(x > 0 for x in v) for v in tp["a"].values())
+    assert all(len(w) == len(c) == 3 and all(x > 0 for x in w + c) for w, c in tp["a"].values())
     calls_a4 = [k for n, k in log if n == "a" and k == 4]
     assert len(calls_a4) == 1 + 3 * 2                    # one warm-up batch, then 8 items = 2 batches per round
 
@@ -104,7 +105,9 @@ def test_fast_systems_repeat_a_throughput_round_until_it_lasts_long_enough():
                                 {"fast": 4, "slow": 4}, rounds=1, min_round_s=0.03)
     assert len([k for n, k in log if n == "fast"]) > 1 + 2 * 2      # repeated beyond one pass of 2 batches
     assert len(slow_log) == 1 + 2                                  # 2 batches x 20 ms already last 30 ms
-    assert tp["slow"][2][0] < 110                                  # 4 items in >= 40 ms
+    wall, cpu = tp["slow"][2]
+    assert wall[0] < 110                                           # 4 items in >= 40 ms of wall clock ...
+    assert cpu[0] > 2 * wall[0]                                    # ... but sleeping costs almost no CPU
 
 
 def test_measure_config_json_round_trip():
