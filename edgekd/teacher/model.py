@@ -52,7 +52,7 @@ def load_teacher(name_or_dir: str | None, num_labels: int, device: str | None = 
     config = AutoConfig.from_pretrained(src)
     archs = config.architectures or []
     has_head = any(a.endswith("ForSequenceClassification") for a in archs) and config.num_labels == num_labels
-    kwargs = {} if has_head else {"num_labels": num_labels}
+    kwargs = {} if has_head else {"num_labels": num_labels, "ignore_mismatched_sizes": True}
     if labels is not None and not has_head:
         kwargs["id2label"] = {i: str(l) for i, l in enumerate(labels)}
         kwargs["label2id"] = {str(l): i for i, l in enumerate(labels)}
