@@ -34,7 +34,9 @@ OPTIMIZERS = {"adadelta": 1.0, "adam": 1e-3}   # name -> default learning rate
 
 @dataclass(frozen=True)
 class DistillConfig:
-    """Training settings. Defaults follow Tang et al.: MSE on logits, alpha 0, AdaDelta lr 1.0 rho 0.95, batch 50.
+    """Training settings. As Tang et al.: MSE on logits, alpha 0, batch 50. Their AdaDelta (lr 1.0, rho 0.95) is
+    offered; the default is Adam lr 1e-3, which reached a better SST-2 dev score in equal wall time (87.5 vs 86.1
+    after ~3.7 min, distilling on the 67k original rows; 85.9 vs 84.9 for the gold-label baseline).
 
     The truncation length is the student's `max_length` (one source of truth for training and runtime).
     """
@@ -42,7 +44,7 @@ class DistillConfig:
     loss: str = "mse"                  # key of edgekd.losses.LOSSES; "ce" = gold labels only (--no-distill)
     alpha: float = 0.0                 # weight of hard-label CE in the mix
     temperature: float = 1.0           # for "kl"
-    optimizer: str = "adadelta"        # "adadelta" | "adam"
+    optimizer: str = "adam"            # "adam" | "adadelta"
     lr: float | None = None            # None: 1.0 for adadelta, 1e-3 for adam
     rho: float = 0.95                  # AdaDelta decay
     batch_size: int = 50
@@ -101,10 +103,12 @@ class Encoded:
         return tuple(out)
 
 
-def encode_split(tokenizer, texts, pairs, max_length: int, pad_id: int, empty_id: int) -> Encoded:
+def encode_split(tokenizer, texts, pairs, max_length: int, pad_id: int, empty_id: int,
+                 progress: bool = False) -> Encoded:
     """Teacher ids (int32 Ragged) of texts and optional second texts."""
-    a = encode_ragged(tokenizer, texts, max_length, pad_id=pad_id, empty_id=empty_id)
-    b = None if pairs is None else encode_ragged(tokenizer, pairs, max_length, pad_id=pad_id, empty_id=empty_id)
+    kw = dict(pad_id=pad_id, empty_id=empty_id, progress=progress)
+    a = encode_ragged(tokenizer, texts, max_length, **kw)
+    b = None if pairs is None else encode_ragged(tokenizer, pairs, max_length, **kw)
     return Encoded(a, b)
 
 
@@ -124,6 +128,17 @@ def predict_logits(model, enc: Encoded, batch_size: int = 256) -> np.ndarray:
         idx = order[s:s + batch_size]
         out[idx] = model(*enc.batch(idx)).float().numpy()
     return out
+
+
+def make_optimizer(cfg: DistillConfig, model) -> torch.optim.Optimizer:
+    """AdaDelta (the paper's) or Adam; Adam uses the fused kernel where available (3-4x faster steps on CPU)."""
+    params = list(model.parameters())
+    if cfg.optimizer == "adadelta":
+        return torch.optim.Adadelta(params, lr=cfg.learning_rate, rho=cfg.rho)
+    try:
+        return torch.optim.Adam(params, lr=cfg.learning_rate, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=cfg.learning_rate)
 
 
 def param_counts(model) -> dict[str, int]:
@@ -175,7 +190,7 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     tokenizer = load_tokenizer(tokenizer_file)
     sp = teacher_specials(tokenizer)
     ml = student_cfg.max_length
-    tr = encode_split(tokenizer, train.texts, train.text_pairs, ml, sp.pad_id, sp.unk_id)
+    tr = encode_split(tokenizer, train.texts, train.text_pairs, ml, sp.pad_id, sp.unk_id, progress=progress)
     dv = encode_split(tokenizer, dev.texts, dev.text_pairs, ml, sp.pad_id, sp.unk_id)
     flats = lambda e: [r.flat for r in (e.a, e.b) if r is not None]  # noqa: E731
     vocab = build_vocab(flats(tr), tokenizer.get_vocab_size(), sp, min_count=cfg.min_count)
@@ -192,8 +207,7 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     table, embed_info = init_embeddings(cfg, vocab, student_cfg.embed_dim, tokenizer, embedding_table)
     with torch.no_grad():
         model.embedding.weight.copy_(torch.from_numpy(table))
-    opt = (torch.optim.Adadelta(model.parameters(), lr=cfg.learning_rate, rho=cfg.rho) if cfg.optimizer == "adadelta"
-           else torch.optim.Adam(model.parameters(), lr=cfg.learning_rate))
+    opt = make_optimizer(cfg, model)
     loss_fn = get_loss(cfg.loss)
     logits = None if train.logits is None else torch.from_numpy(np.ascontiguousarray(train.logits, dtype=np.float32))
     labels = torch.from_numpy(np.asarray(train.labels, dtype=np.int64))

@@ -26,7 +26,8 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--loss", default="mse", show_default=True, help="mse | kl (ce is implied by --no-distill).")
 @click.option("--alpha", type=float, default=0.0, show_default=True, help="Weight of hard-label cross-entropy.")
 @click.option("--temperature", type=float, default=1.0, show_default=True, help="Temperature of the kl loss.")
-@click.option("--optimizer", type=click.Choice(["adadelta", "adam"]), default="adadelta", show_default=True)
+@click.option("--optimizer", type=click.Choice(["adam", "adadelta"]), default="adam", show_default=True,
+              help="adam (lr 1e-3) or the paper's adadelta (lr 1.0, rho 0.95).")
 @click.option("--lr", type=float, default=None, help="Learning rate (default 1.0 for adadelta, 1e-3 for adam).")
 @click.option("--batch-size", type=int, default=50, show_default=True)
 @click.option("--epochs", type=int, default=10, show_default=True)

@@ -25,6 +25,10 @@ class BiLSTMEncoder(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         # ids: (B, T) int64, lengths: (B,) int64 >= 1
         x = self.dropout(self.embedding(ids))                                     # (B, T, E)
+        if bool((lengths == ids.shape[1]).all()):
+            # No padding in this batch (common with length-bucketed batches): packing would only cost time.
+            y, _ = self.lstm(x)                                                   # (B, T, 2H)
+            return y.max(dim=1).values
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         y, _ = self.lstm(packed)
         y, _ = pad_packed_sequence(y, batch_first=True, total_length=ids.shape[1])  # (B, T, 2H), zeros past length

@@ -55,10 +55,13 @@ class Ragged:
 
 
 def encode_ragged(tokenizer, texts: Sequence[str], max_length: int, pad_id: int = 0, empty_id: int = 100,
-                  chunk: int = 20_000) -> Ragged:
+                  chunk: int = 20_000, progress: bool = False) -> Ragged:
     """Tokenize `texts` chunk by chunk with the shared rule (truncation, empty -> [empty_id]) into a Ragged."""
+    from tqdm.auto import tqdm
+
     flats, lens = [], []
-    for s in range(0, len(texts), chunk):
+    starts = range(0, len(texts), chunk)
+    for s in tqdm(starts, disable=not progress or len(starts) < 5, desc="tokenize", unit="chunk", mininterval=1.0):
         enc = pad_batch(encode_ids(tokenizer, texts[s:s + chunk]), max_length, pad_id=pad_id, empty_id=empty_id)
         mask = np.arange(enc.ids.shape[1])[None, :] < enc.lengths[:, None]
         flats.append(enc.ids[mask].astype(np.int32))
@@ -167,10 +170,12 @@ def read_transfer(path: str | Path, pair: bool) -> TrainRows:
                      source=str(p), original=np.asarray(orig, dtype=bool))
 
 
-def length_buckets(lengths: np.ndarray, batch_size: int, rng: np.random.Generator, group: int = 50) -> list[np.ndarray]:
+def length_buckets(lengths: np.ndarray, batch_size: int, rng: np.random.Generator, group: int = 200) -> list[np.ndarray]:
     """Shuffle, sort within windows of `group` batches by length, cut into batches, shuffle the batch order.
 
-    Rows of similar length share a batch (little padding) while each epoch's order stays random.
+    Rows of similar length share a batch (little padding) while each epoch's order stays random. With
+    group=200 on SST-2 about 80% of batches have no padding at all, so the student skips packing for them
+    (the packed LSTM is ~1.6x slower); group=50 gives 46%.
     """
     perm = rng.permutation(len(lengths))
     batches = []

@@ -77,10 +77,10 @@ def test_same_seed_same_weights_other_seed_differs(tmp_path, sst2, tiny_teacher_
     assert not np.array_equal(a["lstm.weight_ih_l0"], c["lstm.weight_ih_l0"])
 
 
-def test_baseline_adam_kl_and_subset(tmp_path, sst2, tiny_teacher_dir):
+def test_baseline_adadelta_kl_and_subset(tmp_path, sst2, tiny_teacher_dir):
     rows, dev = sst2
     gold = TrainRows(rows.texts, rows.labels)                     # no logits
-    rec = run(tmp_path, "ce", gold, dev, tiny_teacher_dir, loss="ce", optimizer="adam", max_train_rows=120)
+    rec = run(tmp_path, "ce", gold, dev, tiny_teacher_dir, loss="ce", optimizer="adadelta", max_train_rows=120)
     assert rec["mode"] == "no-distill" and rec["train_rows"] == 120
     rec = run(tmp_path, "kl", rows, dev, tiny_teacher_dir, loss="kl", temperature=2.0, alpha=0.5, embed_init="random")
     assert rec["embeddings"]["init"] == "random"

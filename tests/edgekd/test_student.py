@@ -53,6 +53,16 @@ def test_padding_never_changes_the_output():
     torch.testing.assert_close(m(ids[:1, :int(lengths[0])], lengths[:1]), base[:1], rtol=0, atol=1e-6)
 
 
+def test_unpadded_fast_path_equals_packed_path():
+    """A batch without padding skips packing; appending one pad column forces packing: same logits."""
+    torch.manual_seed(0)
+    m = build_student(tiny()).eval()
+    ids = torch.from_numpy(np.random.default_rng(6).integers(2, 50, size=(5, 9)))
+    lengths = torch.full((5,), 9)
+    padded = torch.cat([ids, torch.zeros(5, 1, dtype=ids.dtype)], dim=1)
+    torch.testing.assert_close(m(ids, lengths), m(padded, lengths), rtol=0, atol=1e-6)
+
+
 def test_max_pool_keeps_negative_states():
     """All-negative features must survive the pooling: masked positions are -inf, not zero."""
     torch.manual_seed(0)
