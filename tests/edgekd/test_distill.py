@@ -133,3 +133,25 @@ def test_cli_baseline_and_distill_from_a_logits_cache(tmp_path, glue_dir, tiny_t
     np.save(cache / "logits.npy", np.zeros((149, 2), np.float32))
     r = CliRunner().invoke(main, ["distill", *common, "--out", str(tmp_path / "kd2"), "--logits", str(cache)])
     assert r.exit_code != 0 and "does not belong" in r.output
+
+
+def test_reads_an_edgekd_label_cache_and_refuses_a_stale_one(tmp_path, glue_dir, tiny_teacher_dir):
+    from edgekd.label import label_transfer_set
+    from edgekd.student.data import read_logits, read_transfer
+    from edgekd.teacher.model import load_teacher
+
+    texts = load_split("sst2", "dev", glue_dir).texts[:30]
+    rows = [{"text": t, "label": -1 if i % 3 else 1, "src": i, "aug": "mask" if i % 3 else "orig"}
+            for i, t in enumerate(texts)]
+    path = tmp_path / "transfer.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    teacher = load_teacher(str(tiny_teacher_dir), 2, device="cpu")
+    label_transfer_set(path, teacher, tmp_path / "cache", max_length=32, chunk_rows=8, progress=False)
+    logits = read_logits(tmp_path / "cache", path)
+    assert logits.shape == (30, 2) and logits.dtype == np.float32
+    tr = read_transfer(path, pair=False).with_logits(logits)
+    assert len(tr.originals()) == 10 and np.array_equal(tr.originals().logits, logits[::3])
+    other = tmp_path / "other.jsonl"
+    other.write_text(path.read_text().replace('"src": 0', '"src": 99'))
+    with pytest.raises(ValueError, match="relabel"):
+        read_logits(tmp_path / "cache", other)
