@@ -1,0 +1,77 @@
+"""Build presets: one frozen BuildConfig per preset, made of each stage's own config.
+
+`quick` is the README's main command (about 10-15 minutes on a 2-core CPU): a teacher fine-tuned on a
+20k subset, one augmentation round over every original, a few student epochs. `paper` follows Tang et al.
+2019: a full teacher epoch, n_iter 20 (10 for pairs), AdaDelta (lr 1.0, rho 0.95), batch 50, MSE on logits.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+from ..augment.config import AugmentConfig
+from ..distill import DistillConfig
+from ..teacher.finetune import FinetuneConfig
+
+
+@dataclass(frozen=True)
+class StudentShape:
+    """The student's size; pair tasks use the paper's larger pair sizes unless overridden."""
+
+    embed_dim: int = 128
+    hidden_size: int | None = None   # None: 150 single, 300 pairs
+    mlp_size: int | None = None      # None: 200 single, 400 pairs
+    dropout: float = 0.1
+    max_length: int = 64
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    preset: str
+    finetune: FinetuneConfig
+    augment: AugmentConfig
+    augment_seed: int = 0
+    no_pos: bool = False
+    label_max_length: int = 128
+    label_bf16: bool = True
+    distill: DistillConfig = field(default_factory=DistillConfig)
+    student: StudentShape = field(default_factory=StudentShape)
+    baseline: bool = True             # also train the same student on gold labels only, to measure the gain
+    precision: str = "both"           # bundle models: int8 is the default model; fp32 kept for comparison
+    quant: str = "default"
+    max_drop: float = 0.5             # int8 accuracy-drop budget, points
+    profile: bool = True
+    profile_quick: bool = True        # few iterations; `edgekd profile` makes the committed full runs
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def preset(name: str, pair: bool) -> BuildConfig:
+    """The named preset for a single-sentence or a pair task."""
+    aug = AugmentConfig.for_task(pair)
+    if name == "quick":
+        cfg = BuildConfig(
+            preset="quick",
+            finetune=FinetuneConfig(max_train_examples=20000, epochs=1.0, eval_every=200, bf16=True,
+                                    max_length=128),
+            augment=replace(aug, n_iter=1),
+            label_max_length=128,
+            distill=DistillConfig(optimizer="adam", epochs=3, patience=1, time_budget_min=4.0),
+        )
+        if pair:  # small pair datasets: fine-tune the teacher on all of it, a few epochs
+            cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=None, epochs=3.0, eval_every=100),
+                          augment=replace(aug, n_iter=2), distill=replace(cfg.distill, epochs=6, patience=2))
+        return cfg
+    if name == "paper":
+        return BuildConfig(
+            preset="paper",
+            finetune=FinetuneConfig(epochs=3.0 if pair else 1.0, eval_every=100 if pair else 400, bf16=True),
+            augment=aug,
+            distill=DistillConfig(loss="mse", alpha=0.0, optimizer="adadelta", rho=0.95, batch_size=50, epochs=10,
+                                  patience=2),
+            profile_quick=False,
+        )
+    raise ValueError(f"unknown preset {name!r}; known: quick, paper")
+
+
+PRESETS = ("quick", "paper")

@@ -1,0 +1,43 @@
+"""End to end: `edgekd build` on a tiny teacher and a real SST-2 slice, then rebuild-skip, then a config change."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from edgekd.build.pipeline import BuildInputs, build, summary_text
+from edgekd.build.presets import preset
+from edgekd.tasks import get_task, load_split
+
+
+def _cfg(epochs: int = 1):
+    cfg = preset("quick", pair=False)
+    return replace(cfg, finetune=replace(cfg.finetune, max_train_examples=None, eval_every=50, max_length=64),
+                   distill=replace(cfg.distill, epochs=epochs, time_budget_min=None),
+                   student=replace(cfg.student, embed_dim=16, hidden_size=8, mlp_size=8),
+                   max_drop=100.0, profile_quick=True)
+
+
+@pytest.mark.e2e
+def test_build_skip_and_partial_rebuild(tiny_teacher_dir, glue_dir, tmp_path):
+    task = get_task("sst2")
+    inp = BuildInputs(task, load_split(task, "train", glue_dir, limit=300), load_split(task, "dev", glue_dir).head(120),
+                      teacher=str(tiny_teacher_dir), device="cpu-1t", threads=1, progress=False)
+    logs: list[str] = []
+    s1 = build(_cfg(), inp, tmp_path, log=logs.append)
+    assert all(v["status"] == "ran" for v in s1["stages"].values()), s1["stages"]
+    assert set(s1["stages"]) == {"teacher", "augment", "label", "distill", "baseline", "export", "validate", "profile"}
+    bundle = tmp_path / "export" / "bundle"
+    assert (bundle / "manifest.json").is_file() and s1["student_int8"] is not None
+    assert "bundle" in summary_text(s1)
+
+    s2 = build(_cfg(), inp, tmp_path, log=logs.append)
+    assert all(v["status"] == "skipped" for v in s2["stages"].values()), s2["stages"]
+
+    # a student-only change reruns distill and what depends on it, not teacher/augment/label
+    s3 = build(_cfg(epochs=2), inp, tmp_path, log=logs.append)
+    ran = {k for k, v in s3["stages"].items() if v["status"] == "ran"}
+    assert ran == {"distill", "baseline", "export", "validate", "profile"}, s3["stages"]
+    assert "epochs: 1 -> 2" in s3["stages"]["distill"]["reason"]
+    assert json.loads((tmp_path / "summary.json").read_text())["stages"]["label"]["status"] == "skipped"
