@@ -118,3 +118,25 @@ def test_missing_fasttext_and_sklearn_leave_their_rows_out(inputs, glue_dir, mon
     assert "fastText rows left out: the `fasttext` module is not installed" in notes
     assert "TF-IDF row left out: scikit-learn is not installed" in notes
     assert "above fastText and TF-IDF in accuracy: n/a" in rec["verdict"]["text"]
+
+
+def test_pair_task_mrpc_scores_f1_and_joins_pairs_for_word_baselines(tmp_path, glue_dir):
+    testing = pytest.importorskip("edgekd_exporters.testing", reason="exporters' tiny-bundle helper not available")
+    testing.make_tiny_bundle(tmp_path / "pair", pair=True, precision="int8")
+    rec = run_compare("mrpc", bundle=str(tmp_path / "pair"), data_dir=str(glue_dir), work=str(tmp_path / "w"),
+                      limit_train=200, limit_dev=24, skip=("fasttext-transfer",), ft=FT,
+                      cfg=CompareConfig(latency_samples=4, warmup=1, rounds=1, batch=8, throughput_items=8,
+                                        throughput_rounds=1, min_round_s=0, rss=False), progress=lambda m: None)
+    assert rec["errors"] == [] and rec["metric"] == "f1"
+    rows = {r["system"]: r for r in rec["rows"]}
+    assert "student-int8" in rows and "student-fp32" not in rows         # the bundle has int8 only
+    expected = {"student-int8"} | (set() if fasttext_missing() else {"fasttext-gold"}) | \
+        (set() if sklearn_missing() else {"tfidf-lr"})
+    assert set(rows) == expected
+    for r in rows.values():
+        assert r["metric_name"] == "f1" and 0 <= r["metric"] <= 1 and 0 <= r["accuracy"] <= 1
+    assert "| System | mrpc dev accuracy % | mrpc dev f1 % |" in rec["markdown"]
+    with pytest.raises(ValueError, match="the bundle is for mrpc"):
+        from benchmarks.lineup import student_entries
+        from edgekd.tasks import get_task
+        student_entries(str(tmp_path / "pair"), "student", "student", get_task("sst2"), 1)
