@@ -31,7 +31,7 @@ class BuildConfig:
     augment: AugmentConfig
     augment_seed: int = 0
     no_pos: bool = False
-    label_max_length: int = 128
+    label_max_length: int = 128      # teacher truncation; 64 covers SST-2's sentences (the student's length)
     label_bf16: bool = True
     distill: DistillConfig = field(default_factory=DistillConfig)
     student: StudentShape = field(default_factory=StudentShape)
@@ -55,11 +55,12 @@ def preset(name: str, pair: bool) -> BuildConfig:
             finetune=FinetuneConfig(max_train_examples=20000, epochs=1.0, eval_every=200, bf16=True,
                                     max_length=128),
             augment=replace(aug, n_iter=1),
-            label_max_length=128,
+            label_max_length=64,
             distill=DistillConfig(optimizer="adam", epochs=3, patience=1, time_budget_min=4.0),
         )
         if pair:  # small pair datasets: fine-tune the teacher on all of it, a few epochs
             cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=None, epochs=3.0, eval_every=100),
+                          label_max_length=128,
                           augment=replace(aug, n_iter=2), distill=replace(cfg.distill, epochs=6, patience=2))
         return cfg
     if name == "paper":
@@ -67,6 +68,7 @@ def preset(name: str, pair: bool) -> BuildConfig:
             preset="paper",
             finetune=FinetuneConfig(epochs=3.0 if pair else 1.0, eval_every=100 if pair else 400, bf16=True),
             augment=aug,
+            label_max_length=128 if pair else 64,
             distill=DistillConfig(loss="mse", alpha=0.0, optimizer="adadelta", rho=0.95, batch_size=50, epochs=10,
                                   patience=2),
             profile_quick=False,

@@ -20,6 +20,9 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--device", default="cpu-2t", show_default=True, help="Device profile for the profile stage.")
 @click.option("--n-iter", type=int, default=None, help="Override the augmentation rounds per example.")
 @click.option("--epochs", type=int, default=None, help="Override the student's epochs.")
+@click.option("--optimizer", type=click.Choice(["adadelta", "adam"]), default=None,
+              help="Override the student's optimizer.")
+@click.option("--time-budget", type=float, default=None, help="Stop student training after this many minutes.")
 @click.option("--teacher-examples", type=int, default=None, help="Override the teacher's training subset size.")
 @click.option("--no-pos", is_flag=True, help="Disable POS-guided replacement (no tagger needed); recorded.")
 @click.option("--no-baseline", is_flag=True, help="Skip the gold-label BiLSTM baseline.")
@@ -29,7 +32,7 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @friendly_errors
 def build(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad, hf,
-          out, teacher_id, preset, device, n_iter, epochs, teacher_examples, no_pos, no_baseline, no_profile, force,
+          out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos, no_baseline, no_profile, force,
           threads, progress):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
@@ -48,6 +51,10 @@ def build(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_c
         cfg = replace(cfg, augment=replace(cfg.augment, n_iter=n_iter))
     if epochs is not None:
         cfg = replace(cfg, distill=replace(cfg.distill, epochs=epochs))
+    if optimizer is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, optimizer=optimizer))
+    if time_budget is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, time_budget_min=time_budget))
     if teacher_examples is not None:
         cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=teacher_examples))
     cfg = replace(cfg, no_pos=no_pos, baseline=not no_baseline, profile=not no_profile)
