@@ -212,6 +212,10 @@ def method_notes(rows: Sequence[dict[str, Any]], cfg: CompareConfig, load_start)
     failed = [f"{r['system']} ({r['rss']['error']})" for r in rows if (r.get("rss") or {}).get("error")]
     if failed:
         notes.append("Peak RSS FAILED for " + "; ".join(failed) + ".")
+    lengths = sorted({r["info"]["max_length"] for r in rows if r["info"].get("max_length")})
+    if lengths:
+        notes.append(f"The BiLSTM bundles truncate at {'/'.join(map(str, lengths))} word pieces per sentence; the "
+                     f"teacher at {cfg.teacher_max_length} (with [CLS]/[SEP]); fastText and TF-IDF see whole texts.")
     ft = [r for r in rows if r["kind"] == "fasttext"]
     if ft:
         notes.append("fastText rows are the quantized .ftz (as in REFERENCE.md); unquantized .bin dev accuracy: "

@@ -71,6 +71,7 @@ def student_entries(bundle: str, prefix: str, kind: str, task, threads: int,
         lat.name = tp.name = f"{prefix}-{prec}"
         out.append(Entry(lat.name, kind, lat, tp, threads, {"bundle": str(bundle), "model_file": m.file,
                                                             "manifest_task": man.task,
+                                                            "max_length": man.max_length,
                                                             "export_metrics": dict(man.metrics)}))
     return out
 
