@@ -91,7 +91,8 @@ class Encoded:
         return len(self.a)
 
     def lengths(self) -> np.ndarray:
-        return self.a.lengths + (0 if self.b is None else self.b.lengths)
+        """Bucketing key: the padded width a row needs (both sentences of a pair are encoded in one call)."""
+        return self.a.lengths if self.b is None else np.maximum(self.a.lengths, self.b.lengths)
 
     def batch(self, idx: np.ndarray) -> tuple[torch.Tensor, ...]:
         """(ids (B, T), lengths (B,)) [+ (ids_b, lengths_b)] as int64 tensors."""

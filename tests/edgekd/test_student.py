@@ -90,6 +90,20 @@ def test_siamese_features():
     torch.testing.assert_close(m(ids, lengths, ids_b, lengths_b), expected)
 
 
+def test_siamese_padding_never_changes_the_output():
+    torch.manual_seed(0)
+    m = build_student(tiny("siamese_bilstm")).eval()
+    ids, lengths = batch(np.random.default_rng(7), t=5)
+    ids_b, lengths_b = batch(np.random.default_rng(8), t=9)
+    base = m(ids, lengths, ids_b, lengths_b)
+    pad = lambda x, k: torch.cat([x, torch.zeros(x.shape[0], k, dtype=x.dtype)], dim=1)  # noqa: E731
+    torch.testing.assert_close(m(pad(ids, 6), lengths, ids_b, lengths_b), base, rtol=0, atol=1e-6)
+    torch.testing.assert_close(m(ids, lengths, pad(ids_b, 3), lengths_b), base, rtol=0, atol=1e-6)
+    # one pair alone, unpadded, gives the same answer as inside the batch
+    one = m(ids[:1, :int(lengths[0])], lengths[:1], ids_b[:1, :int(lengths_b[0])], lengths_b[:1])
+    torch.testing.assert_close(one, base[:1], rtol=0, atol=1e-6)
+
+
 @pytest.mark.parametrize("kind", ["bilstm", "siamese_bilstm"])
 def test_checkpoint_round_trip(tmp_path, kind):
     torch.manual_seed(0)
