@@ -23,6 +23,7 @@ from ..tasks import Dataset
 from .config import AugmentConfig
 from .pos import Tagger, load_tagger
 from .rules import PosTableBuilder, aug_name, augment_example
+from ..fsutil import write_json_atomic
 
 FORMAT = "edgekd-transfer/1"
 _FLUSH_ROWS = 8192
@@ -204,7 +205,7 @@ def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfi
         "wall_s": round(wall, 3), "tag_s": round(t_tag, 3),
         "rows_per_s": round(written / wall, 1) if wall > 0 else None,
     }
-    _write_json_atomic(meta_path(out_path), meta)
+    write_json_atomic(meta_path(out_path), meta)
     return meta
 
 
@@ -235,11 +236,3 @@ def read_transfer_set(path: str | Path) -> tuple[Dataset, np.ndarray, tuple[str,
     ds = Dataset(tuple(texts), np.asarray(labels, dtype=np.int64), tuple(pairs) if pairs else None, source=str(path))
     return ds, np.asarray(src, dtype=np.int64), tuple(aug)
 
-
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

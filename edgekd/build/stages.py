@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+from ..fsutil import write_json_atomic
 
 RECORD = "stage.json"
 
@@ -105,7 +106,7 @@ def run_stages(stages: list[Stage], out_dir: str | Path, log: Callable[[str], No
         rec = {"name": stage.name, "key": key, "config": dict(stage.config), "data": stage.data,
                "deps": {d: records[d]["key"] for d in stage.deps}, "outputs": outputs,
                "seconds": round(secs, 2), "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        _write_atomic(sdir / RECORD, rec)
+        write_json_atomic(sdir / RECORD, rec)
         records[stage.name] = rec
         results[stage.name] = StageResult(stage.name, "ran", reason, secs, rec)
         log(f"[{stage.name}] done in {secs:.1f}s")
@@ -119,11 +120,3 @@ def _read(path: Path) -> dict | None:
         return None
 
 
-def _write_atomic(path: Path, obj: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True, default=str)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from ..fsutil import write_json_atomic
 
 FORMAT = "edgekd-logits/1"
 HEADER, LOGITS, PROGRESS, SHARDS = "cache.json", "logits.npy", "progress.json", "shards"
@@ -156,18 +157,9 @@ def _read_json(path: Path) -> dict | None:
         raise CacheError(f"{path}: unreadable ({e.msg}); delete it or pass --rebuild") from None
 
 
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+
+_write_json_atomic = write_json_atomic  # re-exported for label.run
+
 
 
 def _threads() -> int:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..fsutil import replace_dir
 from .config import CONFIG_FILE, METRICS_FILE, TOKENIZER_FILE, WEIGHTS_FILE, StudentConfig
 
 
@@ -33,14 +33,7 @@ def save_checkpoint(out_dir: str | Path, cfg: StudentConfig, model, vocab_map: n
     (tmp / CONFIG_FILE).write_text(cfg.to_json())
     shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
     (tmp / METRICS_FILE).write_text(json.dumps(metrics or {}, indent=2, sort_keys=True) + "\n")
-    if out.exists():
-        old = out.with_name(out.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+    replace_dir(tmp, out)
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..fsutil import replace_dir
 from ..metrics import score
 from ..tasks import Dataset, Task
 from .model import Teacher, _bar, _cpu_has_bf16, teacher_logits
@@ -170,12 +171,4 @@ def _save_hf(teacher: Teacher, out: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     teacher.model.save_pretrained(tmp, safe_serialization=True)
     teacher.tokenizer.save_pretrained(tmp)
-    if out.exists():
-        old = out.with_name(out.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.rename(out)
+    replace_dir(tmp, out)

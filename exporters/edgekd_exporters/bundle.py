@@ -6,7 +6,6 @@ them is explicitly allowed), so a failed export never leaves something that look
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
 import tarfile
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import onnx
 
+from edgekd.fsutil import replace_dir
 from edgekd_runtime.manifest import (INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, MANIFEST_FILE, Manifest, ModelSpec,
                                      TokenizerSpec, file_entry, sha256_file)
 
@@ -135,7 +135,7 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _replace_dir(tmp, out)
+    replace_dir(tmp, out)
     if archive:
         write_archive(out, archive)
     return man
@@ -184,15 +184,6 @@ def _check_target(out: Path) -> None:
         raise FileExistsError(f"{out} exists and is not an edgekd bundle; refusing to overwrite it")
 
 
-def _replace_dir(tmp: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(out.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
 
 
 def _task_metric(task: str) -> str:
