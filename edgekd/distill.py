@@ -28,6 +28,7 @@ from .student.config import METRICS_FILE, StudentConfig
 from .student.data import Ragged, TrainRows, encode_ragged, length_buckets
 from .student.vocab import Vocab, build_vocab, load_tokenizer, teacher_specials, write_clean_tokenizer
 from .tasks import DataError, Dataset
+from .fsutil import write_json_atomic
 
 OPTIMIZERS = {"adadelta": 1.0, "adam": 1e-3}   # name -> default learning rate
 
@@ -282,7 +283,7 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
                 break
         record.setdefault("stopped", "epochs done")
         final = _finish(record, seen, train_secs, t_start)
-        _write_json_atomic(out / METRICS_FILE, final)
+        write_json_atomic(out / METRICS_FILE, final)
         return final
     finally:
         torch.use_deterministic_algorithms(det_before)
@@ -293,9 +294,3 @@ def _finish(record: dict, seen: int, train_secs: float, t_start: float) -> dict:
     return {**record, "train_examples_seen": seen, "train_seconds": round(train_secs, 2),
             "examples_per_s": round(seen / train_secs, 1) if train_secs else 0.0,
             "wall_s": round(time.perf_counter() - t_start, 2)}
-
-
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)

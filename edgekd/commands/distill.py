@@ -53,10 +53,9 @@ def distill(task, data_dir, train_file, dev_file, text_col, text_pair_col, label
             lr, batch_size, epochs, patience, eval_every, max_train_rows, time_budget, embed_dim, hidden_size,
             mlp_size, dropout, max_length, embed_init, seed, threads, teacher_dev, progress):
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
-    from ..distill import DistillConfig, distill as run
-    from ..student.config import StudentConfig
+    from ..distill import DistillConfig
     from ..student.data import TrainRows, read_logits, read_transfer
-    from ..student.embeddings import teacher_dir_files, teacher_embedding_table
+    from ..student_stage import student_config, summary_line, train_student
     from ..tasks import DataError
 
     if no_distill and (transfer or logits_dir):
@@ -67,50 +66,18 @@ def distill(task, data_dir, train_file, dev_file, text_col, text_pair_col, label
     t, train, dev = load_data(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels,
                               metric, skip_bad, hf, need_train=transfer is None)
     provenance: dict = {}
-    if transfer is not None:
-        rows = read_transfer(transfer, t.pair)
-    else:
-        rows = TrainRows.from_dataset(train)
+    rows = read_transfer(transfer, t.pair) if transfer is not None else TrainRows.from_dataset(train)
     if logits_dir is not None:
         rows = rows.with_logits(read_logits(logits_dir, transfer), source=rows.source)
         cache_json = Path(logits_dir) / "cache.json"
         provenance["logits_cache"] = {"dir": str(logits_dir), "cache": json.loads(cache_json.read_text())}
     if originals_only:
         rows = rows.originals()
-    tdir = teacher_dir_files(teacher_id)
-    provenance["teacher"] = str(tdir)
-    table = teacher_embedding_table(tdir) if embed_init == "teacher" or Path(embed_init).is_file() else None
-    scfg = StudentConfig(kind="siamese_bilstm" if t.pair else "bilstm", task=t.name, labels=t.labels,
-                         embed_dim=embed_dim, hidden_size=hidden_size or (300 if t.pair else 150),
-                         mlp_size=mlp_size or (400 if t.pair else 200), dropout=dropout, max_length=max_length)
+    scfg = student_config(t, embed_dim, hidden_size, mlp_size, dropout, max_length)
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature, optimizer=optimizer,
                         lr=lr, batch_size=batch_size, epochs=epochs, patience=patience, eval_every=eval_every,
                         max_train_rows=max_train_rows, time_budget_min=time_budget, embed_init=embed_init, seed=seed)
-    dev_teacher = _teacher_dev_logits(tdir, t, dev) if teacher_dev else None
-    rec = run(cfg, scfg, rows, dev, out, tokenizer_file=tdir / "tokenizer.json", metric=t.metric,
-              embedding_table=table, dev_teacher_logits=dev_teacher, provenance=provenance, threads=threads,
-              progress=progress)
-    best = rec.get("dev", {})
-    line = (f"student {t.name} ({rec['mode']}): dev {t.metric}={best.get(t.metric, float('nan')):.4f} "
-            f"accuracy={best.get('accuracy', float('nan')):.4f} at epoch {rec.get('best_epoch')}; "
-            f"{rec['train_rows']} train rows, {rec['examples_per_s']:.0f} ex/s, "
-            f"params {rec['params']['total']:,} ({rec['params']['without_embeddings']:,} without embeddings), "
-            f"vocab {rec['vocab']['size']} (dev coverage {rec['vocab']['dev_coverage']:.3f})")
-    if "teacher_dev" in rec:
-        line += f"; teacher dev {t.metric}={rec['teacher_dev'][t.metric]:.4f}"
-    click.echo(line + f"; saved to {out}")
-
-
-def _teacher_dev_logits(tdir: Path, task, dev):
-    """The teacher's dev logits when it has a head for this task (else None: a fresh head means nothing)."""
-    from ..teacher.model import load_teacher, teacher_logits
-
-    conf = json.loads((tdir / "config.json").read_text())
-    if not any(a.endswith("ForSequenceClassification") for a in conf.get("architectures") or []):
-        click.echo(f"note: {tdir} has no classification head; teacher dev score skipped", err=True)
-        return None
-    teacher = load_teacher(str(tdir), task.num_labels, device="cpu", labels=task.labels)
-    if not teacher.has_head:
-        click.echo(f"note: {tdir} has no head for {task.name}; teacher dev score skipped", err=True)
-        return None
-    return teacher_logits(teacher, dev.texts, dev.text_pairs, max_length=128)
+    rec = train_student(t, rows, dev, out, teacher=teacher_id, cfg=cfg, scfg=scfg, teacher_dev=teacher_dev,
+                        threads=threads, progress=progress, provenance=provenance,
+                        log=lambda m: click.echo(m, err=True))
+    click.echo(summary_line(t, rec) + f"; saved to {out}")

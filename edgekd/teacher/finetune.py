@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..batching import length_buckets
 from ..fsutil import replace_dir
 from ..metrics import score
 from ..tasks import Dataset, Task
@@ -49,21 +50,6 @@ class FinetuneConfig:
         return cls(**d)
 
 
-def length_grouped_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
-                           group: int = 50) -> list[np.ndarray]:
-    """Shuffle, sort within mega-batches of `group` batches by length, cut into batches, shuffle batch order.
-
-    Similar lengths share a batch (little padding) while the epoch order stays random.
-    """
-    perm = rng.permutation(len(lengths))
-    batches = []
-    mega = batch_size * group
-    for s in range(0, len(perm), mega):
-        chunk = perm[s:s + mega]
-        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
-        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
-    order = rng.permutation(len(batches))
-    return [batches[i] for i in order]
 
 
 def evaluate_teacher(teacher: Teacher, task: Task, dev: Dataset, max_length: int, bf16: bool = False) -> dict:
@@ -120,7 +106,7 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
     stop = False
     epoch = 0
     while not stop:
-        for idx in length_grouped_batches(lengths, cfg.batch_size, rng):
+        for idx in length_buckets(lengths, cfg.batch_size, rng, group=50):
             model.train()
             batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
             batch = {k: v.to(device) for k, v in batch.items()}

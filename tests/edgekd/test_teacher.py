@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edgekd.tasks import get_task, load_split
-from edgekd.teacher.finetune import FinetuneConfig, length_grouped_batches
+from edgekd.teacher.finetune import FinetuneConfig
 from edgekd.teacher.locate import TeacherNotFound, resolve_teacher
 from edgekd.teacher.model import load_teacher, teacher_logits, token_budget_batches
 from edgekd.teacher.stage import run_teacher_stage
@@ -19,16 +19,6 @@ def test_token_budget_batches_cover_all_and_respect_budget():
     allidx = np.concatenate(batches)
     assert sorted(allidx.tolist()) == list(range(500))
     assert all(len(b) * lengths[b].max() <= 256 for b in batches)
-
-
-def test_length_grouped_batches_are_a_permutation_with_little_padding():
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(1, 100, size=1000)
-    batches = length_grouped_batches(lengths, 32, np.random.default_rng(1))
-    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
-    pad = sum(len(b) * lengths[b].max() - lengths[b].sum() for b in batches)
-    naive = sum(32 * lengths[i:i + 32].max() - lengths[i:i + 32].sum() for i in range(0, 1000, 32))
-    assert pad < naive / 3
 
 
 def test_missing_local_teacher_is_a_clear_error(tmp_path):
