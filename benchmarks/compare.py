@@ -249,6 +249,7 @@ def method_notes(rows: Sequence[dict[str, Any]], cfg: CompareConfig, load_start)
 @click.option("--latency-samples", type=int)
 @click.option("--batch", type=int)
 @click.option("--throughput-items", type=int)
+@click.option("--threads", type=int, help="Throughput threads (default 2; batch-1 latency always uses 1).")
 @click.option("--rounds", type=int, help="Interleaved latency rounds.")
 @click.option("--rss/--no-rss", default=True, show_default=True, help="Measure peak RSS in fresh processes.")
 @click.option("--rss-items", type=int)
@@ -259,14 +260,14 @@ def method_notes(rows: Sequence[dict[str, Any]], cfg: CompareConfig, load_start)
 @click.option("--ft-threads", type=int, default=FastTextSettings.threads, show_default=True)
 @click.option("--ft-dim", type=int, default=FastTextSettings.dim, show_default=True)
 def main(task, data_dir, teacher, bundle, baseline_bundle, transfer, logits, work, json_out, md_out, limit_train,
-         limit_dev, skip, quick, latency_samples, batch, throughput_items, rounds, rss, rss_items, retrain,
+         limit_dev, skip, quick, latency_samples, batch, throughput_items, threads, rounds, rss, rss_items, retrain,
          ft_epoch, ft_bucket, ft_cutoff, ft_threads, ft_dim):
     """Benchmark the distilled student against its teacher, a no-distillation BiLSTM, fastText and TF-IDF."""
     from edgekd.tasks import DataError
 
     cfg = CompareConfig().quick() if quick else CompareConfig()
     over = {"latency_samples": latency_samples, "batch": batch, "throughput_items": throughput_items,
-            "rounds": rounds, "rss_items": rss_items}
+            "threads": threads, "rounds": rounds, "rss_items": rss_items}
     cfg = replace(cfg, rss=rss, **{k: v for k, v in over.items() if v is not None})
     ft = replace(FastTextSettings(), epoch=ft_epoch, bucket=ft_bucket, cutoff=ft_cutoff, threads=ft_threads,
                  dim=ft_dim)

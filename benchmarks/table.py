@@ -113,7 +113,8 @@ def markdown(rows: Sequence[Mapping[str, Any]], task: str, metric_name: str, dev
     """The Markdown table (one line per row, in the given order), then the verdict line."""
     metric_col = [] if metric_name == "accuracy" else [f"{task} dev {metric_name} %"]
     head = ["System", f"{task} dev accuracy %", *metric_col, "Size on disk", "Batch-1 p50 (1 thread)",
-            f"Throughput, sent/s (batch {batch}, {threads} threads)", "Peak RSS", "Accuracy % per ms"]
+            f"Throughput, sent/s (batch {batch}, {threads} thread{'s' * (threads != 1)})", "Peak RSS",
+            "Accuracy % per ms"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         tp = fmt_rate(r.get("throughput"))

@@ -93,6 +93,7 @@ def test_cli_reuses_trained_baselines_and_writes_json(record, inputs, glue_dir, 
                                     "--logits", str(inputs / "logits"), "--data-dir", str(glue_dir), "--work",
                                     str(work), "--limit-train", "300", "--limit-dev", "40", "--quick",
                                     "--latency-samples", "5", "--batch", "16", "--throughput-items", "16",
+                                    "--threads", "1",
                                     "--no-rss", "--ft-bucket", "10000", "--ft-cutoff", "2000", "--ft-epoch", "3",
                                     "--ft-threads", "1", "--ft-dim", "16", "--json", str(out)])
     assert res.exit_code == 0, res.output
@@ -100,6 +101,8 @@ def test_cli_reuses_trained_baselines_and_writes_json(record, inputs, glue_dir, 
     names = [r["system"] for r in rec["rows"]]
     assert names == [n for n in expected_rows() if n not in ("teacher", "nodistill-int8")]
     assert "| student-int8 |" in res.output and "teacher: not given (--teacher)" in res.output
+    assert rec["config"]["threads"] == 1 and rec["rows"][0]["throughput_threads"] == 1
+    assert "(batch 16, 1 thread) |" in res.output and "(1 thread) |" not in res.output.split("(batch 16")[1]
     assert {p: p.stat().st_mtime_ns for p in work.rglob("*") if p.is_file()} == before   # nothing retrained
 
 
