@@ -133,7 +133,8 @@ def plot(record: Mapping[str, Any], path: str | Path) -> None:
 
     styles = {"student": "-", "teacher": "--", "reference": ":"}
     fig, ax = plt.subplots(figsize=(7.5, 5))
-    for r in record["systems"]:
+    markers = "os^vDPX*"
+    for k, r in enumerate(record["systems"]):
         tp = sorted(((int(b), s) for b, s in r["throughput"].items()), key=lambda t: t[0])
         if not tp:
             continue
@@ -141,9 +142,11 @@ def plot(record: Mapping[str, Any], path: str | Path) -> None:
         ms = [1e3 * b / s["median"] for b, s in tp]
         lo = [m - 1e3 * b / s["max"] for (b, s), m in zip(tp, ms)]
         hi = [1e3 * b / s["min"] - m for (b, s), m in zip(tp, ms)]
-        ax.errorbar(bs, ms, yerr=[lo, hi], linestyle=styles.get(r["kind"], "-"), marker="o", capsize=3,
+        ax.errorbar(bs, ms, yerr=[lo, hi], linestyle=styles.get(r["kind"], "-"), marker=markers[k % len(markers)], capsize=3,
                     label=r["system"] + (" (timing only)" if r.get("timing_only") else ""))
     ax.set_xscale("log", base=2)
+    sizes = record["profile"]["batch_sizes"]
+    ax.set_xticks(sizes, [str(b) for b in sizes])
     ax.set_yscale("log")
     ax.set_xlabel("batch size")
     ax.set_ylabel("ms per batch (tokenization included)")
