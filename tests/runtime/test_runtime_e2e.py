@@ -57,6 +57,8 @@ def test_sst2_dev_through_the_cli(glue_dir, backend):
     preds = [json.loads(line)["label"] for line in out.stdout.splitlines()]
     assert len(preds) == len(rows) == 872
     acc = sum(p == gold for p, (_, gold) in zip(preds, rows)) / len(rows)
-    # int8 rows can move a hair with their batch mates (dynamic activation quantization in onnxruntime; fp32
-    # activations in numpy), so allow one borderline row of 872.
-    assert abs(acc - recorded) <= 1 / 872 + 1e-9, f"{backend}: dev accuracy {acc:.4f}, recorded {recorded:.4f}"
+    # onnxruntime: int8 rows can move a hair with their batch mates (dynamic per-tensor activation scales), so
+    # allow one borderline row of 872. numpy keeps activations in fp32 (weights dequantized), so it sits between
+    # the fp32 and int8 scores: allow the export's int8 budget, 0.5 points.
+    tol = 1 / 872 + 1e-9 if backend == "onnxruntime" else 0.005
+    assert abs(acc - recorded) <= tol, f"{backend}: dev accuracy {acc:.4f}, recorded {recorded:.4f}"
