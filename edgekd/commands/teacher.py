@@ -26,10 +26,13 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force-finetune", is_flag=True, help="Fine-tune even if the teacher already has a task head.")
+@click.option("--freeze-word-embeddings", is_flag=True,
+              help="Keep the word-embedding table fixed (the quick preset's choice: ~1.3x faster on CPU, "
+                   "89.68 SST-2 dev either way in our runs).")
 @friendly_errors
 def teacher(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad, hf,
             teacher_id, out, epochs, lr, batch_size, max_length, max_train_examples, time_budget, eval_every, bf16,
-            threads, device, seed, force_finetune):
+            threads, device, seed, force_finetune, freeze_word_embeddings):
     """Fine-tune (or just evaluate) a teacher and write OUT/eval.json with its dev metric."""
     from ..teacher.finetune import FinetuneConfig
     from ..teacher.stage import run_teacher_stage, set_threads
@@ -39,7 +42,8 @@ def teacher(task, data_dir, train_file, dev_file, text_col, text_pair_col, label
                               metric, skip_bad, hf)
     cfg = FinetuneConfig(lr=lr, batch_size=batch_size, epochs=epochs, max_length=max_length,
                          max_train_examples=max_train_examples, time_budget_min=time_budget,
-                         eval_every=eval_every, bf16=bf16, seed=seed)
+                         eval_every=eval_every, bf16=bf16, seed=seed,
+                         freeze_word_embeddings=freeze_word_embeddings)
     rec = run_teacher_stage(t, train, dev, out, teacher=teacher_id, cfg=cfg, device=device,
                             force_finetune=force_finetune)
     best = rec["best"]

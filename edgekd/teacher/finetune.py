@@ -40,6 +40,7 @@ class FinetuneConfig:
     time_budget_min: float | None = None    # stop (keeping the best checkpoint) after this many minutes
     eval_every: int = 500                   # steps between dev evaluations (and at the end)
     bf16: bool = False                      # bf16 autocast (CPU with AVX-512/AMX, or CUDA)
+    freeze_word_embeddings: bool = False    # keep the vocab x hidden table fixed: ~1.3x faster steps on CPU
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,13 +89,9 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
     steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
     total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
     model, device = teacher.model, teacher.device
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
-    params = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
-         "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
-    ]
-    opt = torch.optim.AdamW(params, lr=cfg.lr)
+    if cfg.freeze_word_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    opt = _adamw(model, cfg)
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total_steps), total_steps)
     use_bf16 = cfg.bf16 and (device.type == "cuda" or _cpu_has_bf16())
     labels_t = torch.as_tensor(train.labels)
@@ -115,7 +112,7 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
             loss = torch.nn.functional.cross_entropy(logits.float(), labels_t[idx].to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], cfg.max_grad_norm)
             opt.step()
             sched.step()
             step += 1
@@ -151,10 +148,36 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
     return record
 
 
+def _adamw(model: torch.nn.Module, cfg: FinetuneConfig) -> torch.optim.AdamW:
+    """AdamW over the trainable parameters, no decay on biases/norms; the fused kernel where torch has one.
+
+    The fused step is the same update as the default one, about 5x faster on CPU (131 -> 24 ms per step for
+    MiniLM-L6, measured in-session), which matters when the optimizer is a third of a CPU training step.
+    """
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for n, p in named if not any(k in n for k in no_decay)], "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
+    try:
+        return torch.optim.AdamW(groups, lr=cfg.lr, fused=True)
+    except (RuntimeError, TypeError):  # a device or dtype without a fused kernel
+        return torch.optim.AdamW(groups, lr=cfg.lr)
+
+
 def _save_hf(teacher: Teacher, out: Path) -> None:
     """Atomically replace out/ with the current weights + tokenizer (safetensors, HF layout)."""
+    from transformers.utils import logging as hf_logging
+
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    teacher.model.save_pretrained(tmp, safe_serialization=True)
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # its "Writing model shards" bar would cut into the fine-tune bar
+    try:
+        teacher.model.save_pretrained(tmp, safe_serialization=True)
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
     teacher.tokenizer.save_pretrained(tmp)
     replace_dir(tmp, out)

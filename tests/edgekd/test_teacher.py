@@ -68,3 +68,23 @@ def test_packaged_minilm_loads_and_tokenizes_known_ids(glue_dir):
     texts = load_split("sst2", "dev", glue_dir).texts[:8]
     logits = teacher_logits(t, texts)
     assert logits.shape == (8, 2) and np.isfinite(logits).all()
+
+
+def test_finetune_freeze_word_embeddings_trains_everything_else(tiny_teacher_dir, glue_dir, tmp_path):
+    import torch
+
+    from edgekd.teacher.finetune import finetune
+
+    task = get_task("sst2")
+    train = load_split(task, "train", glue_dir, limit=64)
+    dev = load_split(task, "dev", glue_dir).head(16)
+    t = load_teacher(str(tiny_teacher_dir), 2, device="cpu")
+    before = {n: p.detach().clone() for n, p in t.model.named_parameters()}
+    cfg = FinetuneConfig(lr=1e-2, batch_size=16, epochs=1, eval_every=100, max_length=32,
+                         freeze_word_embeddings=True)
+    finetune(t, task, train, dev, tmp_path / "t", cfg, progress=False)
+    emb = t.model.get_input_embeddings().weight
+    name = next(n for n, p in t.model.named_parameters() if p is emb)
+    changed = {n for n, p in t.model.named_parameters() if not torch.equal(p.detach(), before[n])}
+    assert name not in changed
+    assert len(changed) >= len(before) - 2  # everything else moved (position/type tables may see few ids)
