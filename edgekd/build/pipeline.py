@@ -115,8 +115,8 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         from ..devices.measure import MeasureConfig
         from ..devices.run import profile_to_files
 
-        mcfg = MeasureConfig(latency_samples=30, student_latency_samples=300, rounds=3, references=(),
-                             rss=True) if cfg.profile_quick else MeasureConfig()
+        mcfg = MeasureConfig(latency_samples=30, student_latency_samples=300, rounds=3, references=(), rss=True,
+                             throughput_rounds=2, min_round_s=0.1) if cfg.profile_quick else MeasureConfig()
         record, paths = profile_to_files(inp.device, up["export"]["outputs"]["dir"], _teacher_dir(up),
                                          task=task.name, out=d, cfg=mcfg, progress=lambda m: log(f"[profile] {m}"))
         return {"headline": record.get("headline"), "files": {k: str(v) for k, v in paths.items()}}
@@ -155,13 +155,14 @@ def build(cfg: BuildConfig, inp: BuildInputs, out_dir: str | Path, log: Callable
     out.mkdir(parents=True, exist_ok=True)
     (out / "build_config.json").write_text(json.dumps(cfg.to_dict(), indent=2, sort_keys=True, default=str) + "\n")
     results = run_stages(make_stages(cfg, inp, log), out, log=log, force=force)
-    summary = summarize(inp.task, results)
+    summary = summarize(inp.task, results, dev=inp.dev)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
     return summary
 
 
-def summarize(task: Task, results: dict[str, StageResult]) -> dict[str, Any]:
-    """Teacher vs student metric, int8 drop, bundle size, latency ratio, where the bundle is."""
+def summarize(task: Task, results: dict[str, StageResult], dev: Dataset | None = None) -> dict[str, Any]:
+    """Teacher vs student metric, int8 drop, bundle size, latency ratio, where the bundle is, and (given the
+    dev labels) a paired test of the distilled student against the no-distill baseline."""
     m = task.metric
     o = {k: r.record.get("outputs", {}) for k, r in results.items()}
     exp = o.get("export", {}).get("metrics", {})
@@ -177,11 +178,27 @@ def summarize(task: Task, results: dict[str, StageResult]) -> dict[str, Any]:
         "stages": {k: {"status": r.status, "reason": r.reason, "seconds": round(r.seconds, 1)}
                    for k, r in results.items()},
     }
+    paired = _paired(o, dev)
+    if paired:
+        s["distill_vs_baseline"] = paired
     head = (o.get("profile") or {}).get("headline") or {}
     if head:
         s["student_p50_ms"] = head.get("latency_p50_ms")
         s["vs_teacher"] = head.get("vs", {})
     return s
+
+
+def _paired(outputs: dict[str, dict], dev: Dataset | None) -> dict[str, Any] | None:
+    """Exact McNemar test, fp32 distilled student (A) vs the gold-label baseline (B), on their saved dev argmax."""
+    from ..metrics import paired_comparison
+    from ..student.checkpoint import load_dev_predictions
+
+    if dev is None or "baseline" not in outputs or "distill" not in outputs:
+        return None
+    a, b = (load_dev_predictions(outputs[k].get("dir", "")) for k in ("distill", "baseline"))
+    if a is None or b is None or not len(a) == len(b) == len(dev):
+        return None
+    return paired_comparison(dev.labels, a, b)
 
 
 def summary_text(s: dict[str, Any]) -> str:
@@ -195,7 +212,7 @@ def summary_text(s: dict[str, Any]) -> str:
              f"teacher            {pct(s['teacher'])}",
              f"student fp32       {pct(s['student_fp32'])}",
              f"student int8       {pct(s['student_int8'])}   (int8 drop {drop} points)",
-             f"no-distill BiLSTM  {pct(s['baseline_no_distill'])}",
+             f"no-distill BiLSTM  {pct(s['baseline_no_distill'])}" + _paired_text(s.get("distill_vs_baseline")),
              f"bundle             {s['bundle']} ({size})"]
     if s.get("student_p50_ms") is not None:
         lines.append(f"student p50        {s['student_p50_ms']:.3f} ms (batch 1, tokenization included)")
@@ -204,3 +221,10 @@ def summary_text(s: dict[str, Any]) -> str:
             lines.append(f"speedup vs {base:8s} {c['speedup_p50']:.0f}x at batch 1")
     lines.append("stages: " + ", ".join(f"{k} {v['status']} ({v['seconds']}s)" for k, v in s["stages"].items()))
     return "\n".join(lines)
+
+
+def _paired_text(p: dict[str, Any] | None) -> str:
+    if not p:
+        return ""
+    return (f"   (dev rows only the student gets right: {p['a_only']}, only the baseline: {p['b_only']}; "
+            f"exact McNemar p={p['p_value']:.3g})")

@@ -11,10 +11,14 @@ import numpy as np
 from ..fsutil import replace_dir
 from .config import CONFIG_FILE, METRICS_FILE, TOKENIZER_FILE, WEIGHTS_FILE, StudentConfig
 
+DEV_PREDICTIONS_FILE = "dev_predictions.json"
+
 
 def save_checkpoint(out_dir: str | Path, cfg: StudentConfig, model, vocab_map: np.ndarray,
-                    tokenizer_file: str | Path, metrics: dict[str, Any] | None = None) -> Path:
-    """Write config.json, model.safetensors (weights + vocab_map), tokenizer.json and metrics.json.
+                    tokenizer_file: str | Path, metrics: dict[str, Any] | None = None,
+                    dev_predictions: np.ndarray | None = None) -> Path:
+    """Write config.json, model.safetensors (weights + vocab_map), tokenizer.json and metrics.json
+    (+ dev_predictions.json: this checkpoint's dev argmax, for paired comparisons with other models).
 
     Files are written to a temporary sibling and renamed, so an interrupted save never leaves a half checkpoint.
     """
@@ -33,8 +37,18 @@ def save_checkpoint(out_dir: str | Path, cfg: StudentConfig, model, vocab_map: n
     (tmp / CONFIG_FILE).write_text(cfg.to_json())
     shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
     (tmp / METRICS_FILE).write_text(json.dumps(metrics or {}, indent=2, sort_keys=True) + "\n")
+    if dev_predictions is not None:
+        (tmp / DEV_PREDICTIONS_FILE).write_text(json.dumps({"predictions": np.asarray(dev_predictions).tolist()}))
     replace_dir(tmp, out)
     return out
+
+
+def load_dev_predictions(checkpoint_dir: str | Path) -> np.ndarray | None:
+    """The dev argmax saved with a checkpoint, or None for checkpoints written without it."""
+    path = Path(checkpoint_dir) / DEV_PREDICTIONS_FILE
+    if not path.is_file():
+        return None
+    return np.asarray(json.loads(path.read_text())["predictions"], dtype=np.int64)
 
 
 def load_numpy_weights(checkpoint_dir: str | Path) -> dict[str, np.ndarray]:

@@ -31,6 +31,10 @@ def test_build_skip_and_partial_rebuild(tiny_teacher_dir, glue_dir, tmp_path):
     bundle = tmp_path / "export" / "bundle"
     assert (bundle / "manifest.json").is_file() and s1["student_int8"] is not None
     assert "bundle" in summary_text(s1)
+    # the paired test uses both students' saved dev predictions: its counts must reproduce the accuracy gap
+    pv = s1["distill_vs_baseline"]
+    assert 0.0 <= pv["p_value"] <= 1.0 and "McNemar" in summary_text(s1)
+    assert (pv["a_only"] - pv["b_only"]) / 120 == pytest.approx(s1["student_fp32"] - s1["baseline_no_distill"])
 
     s2 = build(_cfg(), inp, tmp_path, log=logs.append)
     assert all(v["status"] == "skipped" for v in s2["stages"].values()), s2["stages"]
