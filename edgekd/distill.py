@@ -31,6 +31,7 @@ from .tasks import DataError, Dataset
 from .fsutil import write_json_atomic
 
 OPTIMIZERS = {"adadelta": 1.0, "adam": 1e-3}   # name -> default learning rate
+LR_SCHEDULES = ("constant", "linear")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class DistillConfig:
     patience: int = 2                  # evaluations without improvement before stopping; 0 = never stop early
     eval_every: int = 0                # steps between dev evaluations; 0 = after each epoch only
     max_grad_norm: float = 5.0
+    lr_schedule: str = "constant"      # "constant" | "linear": decay to 0 over epochs x steps-per-epoch
     max_train_rows: int | None = None  # random (seeded) subset of the training rows
     time_budget_min: float | None = None
     embed_init: str = "teacher"        # "teacher" (PCA of its table) | "random" | path to a word2vec/GloVe text file
@@ -66,6 +68,8 @@ class DistillConfig:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
         if not 0.0 <= self.alpha <= 1.0:
             raise ValueError(f"alpha must lie in [0, 1], got {self.alpha}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}; known: {', '.join(LR_SCHEDULES)}")
         if self.batch_size < 1 or self.epochs < 1 or self.temperature <= 0:
             raise ValueError("batch_size and epochs must be >= 1 and temperature > 0")
 
@@ -143,6 +147,14 @@ def make_optimizer(cfg: DistillConfig, model) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=cfg.learning_rate)
 
 
+def lr_factor(schedule: str, step: int, total_steps: int) -> float:
+    """Multiplier of the base learning rate before optimizer step `step` (0-based): constant, or a linear
+    decay that reaches 0 after `total_steps`. A pure function of the step, so runs stay reproducible."""
+    if schedule == "constant":
+        return 1.0
+    return max(0.0, 1.0 - step / max(1, total_steps))
+
+
 def param_counts(model) -> dict[str, int]:
     total = sum(p.numel() for p in model.parameters())
     embed = model.embedding.weight.numel()
@@ -210,6 +222,8 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     with torch.no_grad():
         model.embedding.weight.copy_(torch.from_numpy(table))
     opt = make_optimizer(cfg, model)
+    total_steps = cfg.epochs * -(-len(tr) // cfg.batch_size)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(cfg.lr_schedule, k, total_steps))
     loss_fn = get_loss(cfg.loss)
     logits = None if train.logits is None else torch.from_numpy(np.ascontiguousarray(train.logits, dtype=np.float32))
     labels = torch.from_numpy(np.asarray(train.labels, dtype=np.int64))
@@ -241,7 +255,8 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
         if res[metric] > best:
             best, bad = res[metric], 0
             record.update(best_epoch=res["epoch"], best_step=step, dev=res)
-            save_checkpoint(out, student_cfg, model, vocab.vocab_map, tok_path, _finish(record, seen, train_secs, t_start))
+            save_checkpoint(out, student_cfg, model, vocab.vocab_map, tok_path,
+                            _finish(record, seen, train_secs, t_start), dev_predictions=dev_logits.argmax(-1))
         else:
             bad += 1
         return cfg.patience > 0 and bad >= cfg.patience
@@ -264,6 +279,7 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
                 if cfg.max_grad_norm:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
                 opt.step()
+                sched.step()
                 train_secs += time.perf_counter() - t0
                 step, seen = step + 1, seen + len(idx)
                 lv = loss.item()

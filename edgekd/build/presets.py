@@ -1,7 +1,10 @@
 """Build presets: one frozen BuildConfig per preset, made of each stage's own config.
 
-`quick` is the README's main command (about 10-15 minutes on a 2-core CPU): a teacher fine-tuned on a
-25.6k subset (800 steps), three augmentation rounds over every original, a few student epochs. `paper` follows Tang et al.
+`quick` is the README's main command (about 13 minutes on a 2-core CPU): one full teacher epoch with the word
+embeddings frozen (the fused AdamW step and the frozen table make it ~1.6x faster than a full fine-tune, at the
+same SST-2 dev accuracy in our runs), two augmentation rounds over every original, and a 3.25-minute student.
+A stronger teacher mattered more than more transfer rows: an 800-step teacher (87.2) left its student no room
+above the gold-label baseline. `paper` follows Tang et al.
 2019: a full teacher epoch, n_iter 20 (10 for pairs), AdaDelta (lr 1.0, rho 0.95), batch 50, MSE on logits.
 """
 from __future__ import annotations
@@ -52,11 +55,12 @@ def preset(name: str, pair: bool) -> BuildConfig:
     if name == "quick":
         cfg = BuildConfig(
             preset="quick",
-            finetune=FinetuneConfig(max_train_examples=25600, epochs=1.0, eval_every=200, bf16=True,
-                                    max_length=128),
-            augment=replace(aug, n_iter=3),
+            finetune=FinetuneConfig(epochs=1.0, eval_every=500, bf16=True, max_length=128,
+                                    freeze_word_embeddings=True),
+            augment=replace(aug, n_iter=2),
             label_max_length=64,
-            distill=DistillConfig(optimizer="adam", epochs=3, patience=3, eval_every=1000, time_budget_min=4.0),
+            distill=DistillConfig(optimizer="adam", epochs=3, patience=0, eval_every=1000, lr_schedule="linear",
+                                  time_budget_min=3.0),
         )
         if pair:  # small pair datasets: fine-tune the teacher on all of it, a few epochs
             cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=None, epochs=3.0, eval_every=100),

@@ -29,6 +29,8 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--optimizer", type=click.Choice(["adam", "adadelta"]), default="adam", show_default=True,
               help="adam (lr 1e-3) or the paper's adadelta (lr 1.0, rho 0.95).")
 @click.option("--lr", type=float, default=None, help="Learning rate (default 1.0 for adadelta, 1e-3 for adam).")
+@click.option("--lr-schedule", type=click.Choice(["constant", "linear"]), default="constant", show_default=True,
+              help="linear: decay the learning rate to 0 over --epochs (the quick preset's choice).")
 @click.option("--batch-size", type=int, default=50, show_default=True)
 @click.option("--epochs", type=int, default=10, show_default=True)
 @click.option("--patience", type=int, default=2, show_default=True, help="Evaluations without gain before stopping.")
@@ -50,8 +52,8 @@ from .common import data_options, friendly_errors, load_data
 @friendly_errors
 def distill(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad, hf,
             out, teacher_id, transfer, logits_dir, originals_only, no_distill, loss, alpha, temperature, optimizer,
-            lr, batch_size, epochs, patience, eval_every, max_train_rows, time_budget, embed_dim, hidden_size,
-            mlp_size, dropout, max_length, embed_init, seed, threads, teacher_dev, progress):
+            lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows, time_budget, embed_dim,
+            hidden_size, mlp_size, dropout, max_length, embed_init, seed, threads, teacher_dev, progress):
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
     from ..distill import DistillConfig
     from ..student.data import TrainRows, read_logits, read_transfer
@@ -75,8 +77,9 @@ def distill(task, data_dir, train_file, dev_file, text_col, text_pair_col, label
         rows = rows.originals()
     scfg = student_config(t, embed_dim, hidden_size, mlp_size, dropout, max_length)
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature, optimizer=optimizer,
-                        lr=lr, batch_size=batch_size, epochs=epochs, patience=patience, eval_every=eval_every,
-                        max_train_rows=max_train_rows, time_budget_min=time_budget, embed_init=embed_init, seed=seed)
+                        lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, epochs=epochs, patience=patience,
+                        eval_every=eval_every, max_train_rows=max_train_rows, time_budget_min=time_budget,
+                        embed_init=embed_init, seed=seed)
     rec = train_student(t, rows, dev, out, teacher=teacher_id, cfg=cfg, scfg=scfg, teacher_dev=teacher_dev,
                         threads=threads, progress=progress, provenance=provenance,
                         log=lambda m: click.echo(m, err=True))

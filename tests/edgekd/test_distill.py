@@ -59,8 +59,12 @@ def test_tiny_distill_writes_a_loadable_best_checkpoint(tmp_path, sst2, tiny_tea
     tok = load_tokenizer(out / "tokenizer.json")
     enc = to_student_ids(encode_split(tok, dev.texts, None, cfg.max_length, 0, tok.token_to_id("[UNK]")),
                          Vocab.from_map(vocab_map))
-    acc = float((predict_logits(model, enc).argmax(-1) == dev.labels).mean())
+    pred = predict_logits(model, enc).argmax(-1)
+    acc = float((pred == dev.labels).mean())
     assert acc == pytest.approx(best)
+    from edgekd.student.checkpoint import load_dev_predictions
+
+    np.testing.assert_array_equal(load_dev_predictions(out), pred)   # saved with the best checkpoint
     assert json.loads((out / "tokenizer.json").read_text())["padding"] is None
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tok-")]   # temp tokenizer cleaned up
 
@@ -155,3 +159,20 @@ def test_reads_an_edgekd_label_cache_and_refuses_a_stale_one(tmp_path, glue_dir,
     other.write_text(path.read_text().replace('"src": 0', '"src": 99'))
     with pytest.raises(ValueError, match="relabel"):
         read_logits(tmp_path / "cache", other)
+
+
+def test_lr_factor_linear_decays_to_zero_and_constant_stays():
+    from edgekd.distill import lr_factor
+
+    assert [lr_factor("linear", k, 4) for k in range(6)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    assert lr_factor("constant", 99, 4) == 1.0
+    with pytest.raises(ValueError, match="lr_schedule"):
+        DistillConfig(lr_schedule="cosine")
+
+
+def test_linear_schedule_is_applied_and_recorded(tmp_path, sst2, tiny_teacher_dir):
+    rows, dev = sst2
+    a = run(tmp_path, "c", rows, dev, tiny_teacher_dir, epochs=1, patience=0)
+    b = run(tmp_path, "l", rows, dev, tiny_teacher_dir, epochs=1, patience=0, lr_schedule="linear")
+    assert a["history"][-1]["train_loss"] != b["history"][-1]["train_loss"]
+    assert b["distill_config"]["lr_schedule"] == "linear"
