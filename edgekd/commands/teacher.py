@@ -27,8 +27,8 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force-finetune", is_flag=True, help="Fine-tune even if the teacher already has a task head.")
 @click.option("--freeze-word-embeddings", is_flag=True,
-              help="Keep the word-embedding table fixed (the quick preset's choice: ~1.3x faster on CPU, "
-                   "89.68 SST-2 dev either way in our runs).")
+              help="Keep the word-embedding table fixed (the quick preset's choice: ~1.3x faster steps on CPU; "
+                   "SST-2 dev 89.7-90.0 in three frozen runs vs 89.7 fully fine-tuned).")
 @friendly_errors
 def teacher(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad, hf,
             teacher_id, out, epochs, lr, batch_size, max_length, max_train_examples, time_budget, eval_every, bf16,
