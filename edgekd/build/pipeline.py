@@ -155,12 +155,13 @@ def build(cfg: BuildConfig, inp: BuildInputs, out_dir: str | Path, log: Callable
     out.mkdir(parents=True, exist_ok=True)
     (out / "build_config.json").write_text(json.dumps(cfg.to_dict(), indent=2, sort_keys=True, default=str) + "\n")
     results = run_stages(make_stages(cfg, inp, log), out, log=log, force=force)
-    summary = summarize(inp.task, results, dev=inp.dev)
+    summary = summarize(inp.task, results, dev=inp.dev, out=out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
     return summary
 
 
-def summarize(task: Task, results: dict[str, StageResult], dev: Dataset | None = None) -> dict[str, Any]:
+def summarize(task: Task, results: dict[str, StageResult], dev: Dataset | None = None,
+              out: Path | None = None) -> dict[str, Any]:
     """Teacher vs student metric, int8 drop, bundle size, latency ratio, where the bundle is, and (given the
     dev labels) a paired test of the distilled student against the no-distill baseline."""
     m = task.metric
@@ -178,7 +179,7 @@ def summarize(task: Task, results: dict[str, StageResult], dev: Dataset | None =
         "stages": {k: {"status": r.status, "reason": r.reason, "seconds": round(r.seconds, 1)}
                    for k, r in results.items()},
     }
-    paired = _paired(o, dev)
+    paired = _paired(o, dev, out)
     if paired:
         s["distill_vs_baseline"] = paired
     head = (o.get("profile") or {}).get("headline") or {}
@@ -188,14 +189,19 @@ def summarize(task: Task, results: dict[str, StageResult], dev: Dataset | None =
     return s
 
 
-def _paired(outputs: dict[str, dict], dev: Dataset | None) -> dict[str, Any] | None:
-    """Exact McNemar test, fp32 distilled student (A) vs the gold-label baseline (B), on their saved dev argmax."""
+def _paired(outputs: dict[str, dict], dev: Dataset | None, out: Path | None) -> dict[str, Any] | None:
+    """Exact McNemar test, fp32 distilled student (A) vs the gold-label baseline (B), on their saved dev argmax.
+
+    The checkpoints are found under the run folder (not the recorded paths, which are relative to wherever
+    the first build ran); students trained before predictions were saved give no test (None)."""
     from ..metrics import paired_comparison
     from ..student.checkpoint import load_dev_predictions
 
     if dev is None or "baseline" not in outputs or "distill" not in outputs:
         return None
-    a, b = (load_dev_predictions(outputs[k].get("dir", "")) for k in ("distill", "baseline"))
+    where = {k: (out / k / "student") if out is not None else Path(outputs[k].get("dir", ""))
+             for k in ("distill", "baseline")}
+    a, b = (load_dev_predictions(where[k]) for k in ("distill", "baseline"))
     if a is None or b is None or not len(a) == len(b) == len(dev):
         return None
     return paired_comparison(dev.labels, a, b)

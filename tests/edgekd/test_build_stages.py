@@ -58,3 +58,27 @@ def test_interrupted_stage_reruns(tmp_path):
     calls.clear()
     run_stages(stages, tmp_path, log=lambda s: None)
     assert calls == ["b", "c"]
+
+
+def test_summary_paired_test_reads_students_under_the_run_folder(tmp_path, glue_dir):
+    """The recorded stage paths may be relative to another working directory: the test looks under OUT."""
+    import json
+
+    import numpy as np
+
+    from edgekd.build.pipeline import summarize
+    from edgekd.build.stages import StageResult
+    from edgekd.tasks import get_task, load_split
+
+    task = get_task("sst2")
+    dev = load_split(task, "dev", glue_dir).head(10)
+    for name, pred in (("distill", dev.labels), ("baseline", 1 - dev.labels)):
+        d = tmp_path / name / "student"
+        d.mkdir(parents=True)
+        (d / "dev_predictions.json").write_text(json.dumps({"predictions": np.asarray(pred).tolist()}))
+    rec = lambda name: StageResult(name, "skipped", "up to date", 0.0,  # noqa: E731
+                                   {"outputs": {"dir": f"elsewhere/{name}/student", "dev": {"accuracy": 0.5}}})
+    results = {"teacher": rec("teacher"), "distill": rec("distill"), "baseline": rec("baseline")}
+    s = summarize(task, results, dev=dev, out=tmp_path)
+    assert s["distill_vs_baseline"]["a_only"] == 10 and s["distill_vs_baseline"]["b_only"] == 0
+    assert "distill_vs_baseline" not in summarize(task, results, dev=dev, out=tmp_path / "missing")
