@@ -7,7 +7,6 @@ epoch (or every `eval_every` steps). Early stopping keeps the best checkpoint on
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -19,16 +18,17 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .batching import length_buckets
+from .fsutil import write_json_atomic
 from .losses import NEEDS_TEACHER, get_loss
 from .metrics import score
 from .student import embeddings as emb
 from .student.bilstm import build_student
 from .student.checkpoint import save_checkpoint
 from .student.config import METRICS_FILE, StudentConfig
-from .student.data import Ragged, TrainRows, encode_ragged, length_buckets
+from .student.data import Ragged, TrainRows, encode_ragged
 from .student.vocab import Vocab, build_vocab, load_tokenizer, teacher_specials, write_clean_tokenizer
 from .tasks import DataError, Dataset
-from .fsutil import write_json_atomic
 
 OPTIMIZERS = {"adadelta": 1.0, "adam": 1e-3}   # name -> default learning rate
 LR_SCHEDULES = ("constant", "linear")

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..fsutil import write_json_atomic
 from ..tasks import Dataset
 from .config import AugmentConfig
 from .pos import Tagger, load_tagger
 from .rules import PosTableBuilder, aug_name, augment_example
-from ..fsutil import write_json_atomic
 
 FORMAT = "edgekd-transfer/1"
 _FLUSH_ROWS = 8192

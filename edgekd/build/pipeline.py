@@ -197,11 +197,9 @@ def _paired(outputs: dict[str, dict], dev: Dataset | None, out: Path | None) -> 
     from ..metrics import paired_comparison
     from ..student.checkpoint import load_dev_predictions
 
-    if dev is None or "baseline" not in outputs or "distill" not in outputs:
+    if dev is None or out is None or "baseline" not in outputs or "distill" not in outputs:
         return None
-    where = {k: (out / k / "student") if out is not None else Path(outputs[k].get("dir", ""))
-             for k in ("distill", "baseline")}
-    a, b = (load_dev_predictions(where[k]) for k in ("distill", "baseline"))
+    a, b = (load_dev_predictions(Path(out) / k / "student") for k in ("distill", "baseline"))
     if a is None or b is None or not len(a) == len(b) == len(dev):
         return None
     return paired_comparison(dev.labels, a, b)

@@ -142,8 +142,8 @@ def plot(record: Mapping[str, Any], path: str | Path) -> None:
         ms = [1e3 * b / s["median"] for b, s in tp]
         lo = [m - 1e3 * b / s["max"] for (b, s), m in zip(tp, ms)]
         hi = [1e3 * b / s["min"] - m for (b, s), m in zip(tp, ms)]
-        ax.errorbar(bs, ms, yerr=[lo, hi], linestyle=styles.get(r["kind"], "-"), marker=markers[k % len(markers)], capsize=3,
-                    label=r["system"] + (" (timing only)" if r.get("timing_only") else ""))
+        ax.errorbar(bs, ms, yerr=[lo, hi], linestyle=styles.get(r["kind"], "-"), marker=markers[k % len(markers)],
+                    capsize=3, label=r["system"] + (" (timing only)" if r.get("timing_only") else ""))
     ax.set_xscale("log", base=2)
     sizes = record["profile"]["batch_sizes"]
     ax.set_xticks(sizes, [str(b) for b in sizes])

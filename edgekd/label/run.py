@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..fsutil import write_json_atomic as _write_json_atomic  # a module name the kill tests can wrap
 from .store import (FORMAT, HEADER, LOGITS, PROGRESS, SHARDS, CacheError, LogitsCache, StaleCache, _clear,
-                    _differences, _key_diff, _log, _read_json, _threads, _write_json_atomic, index_transfer)
+                    _differences, _key_diff, _log, _read_json, _threads, index_transfer)
 
 
 def chunk_range(n_chunks: int, shard: tuple[int, int] | None) -> tuple[int, int]:

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ..fsutil import write_json_atomic
 
 FORMAT = "edgekd-logits/1"
 HEADER, LOGITS, PROGRESS, SHARDS = "cache.json", "logits.npy", "progress.json", "shards"
@@ -155,11 +153,6 @@ def _read_json(path: Path) -> dict | None:
         return json.loads(path.read_text())
     except json.JSONDecodeError as e:
         raise CacheError(f"{path}: unreadable ({e.msg}); delete it or pass --rebuild") from None
-
-
-
-_write_json_atomic = write_json_atomic  # re-exported for label.run
-
 
 
 def _threads() -> int:

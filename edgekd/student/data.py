@@ -16,7 +16,6 @@ import numpy as np
 from edgekd_runtime.encoding import encode_ids, pad_batch
 
 from ..tasks import DataError, Dataset
-from ..batching import length_buckets  # noqa: F401  (re-exported: the distill loop uses it)
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,6 @@ class FinetuneConfig:
         return cls(**d)
 
 
-
-
 def evaluate_teacher(teacher: Teacher, task: Task, dev: Dataset, max_length: int, bf16: bool = False) -> dict:
     """Dev metric, accuracy and mean cross-entropy of the teacher."""
     t0 = time.perf_counter()
@@ -112,7 +110,7 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
             loss = torch.nn.functional.cross_entropy(logits.float(), labels_t[idx].to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], cfg.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
             opt.step()
             sched.step()
             step += 1

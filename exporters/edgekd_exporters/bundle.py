@@ -184,8 +184,6 @@ def _check_target(out: Path) -> None:
         raise FileExistsError(f"{out} exists and is not an edgekd bundle; refusing to overwrite it")
 
 
-
-
 def _task_metric(task: str) -> str:
     from edgekd.tasks import TASKS
     return TASKS[task].metric if task in TASKS else "accuracy"
