@@ -30,3 +30,4 @@ def test_cli_rejects_bad_seed_list(tmp_path):
 
     r = CliRunner().invoke(main, [str(tmp_path), "--seeds", "0,x", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "comma-separated integers" in r.output
+
