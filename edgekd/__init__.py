@@ -2,4 +2,4 @@
 
 Importing this package is cheap and torch-free; torch is imported only by the modules that train.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

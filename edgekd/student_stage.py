@@ -21,7 +21,8 @@ from .tasks import Dataset, Task
 def student_config(task: Task, embed_dim: int = 128, hidden_size: int | None = None, mlp_size: int | None = None,
                    dropout: float = 0.1, max_length: int = 64) -> StudentConfig:
     """Paper sizes by default: 150/200 for single sentences, 300/400 for pairs (vocab_size is set by training)."""
-    return StudentConfig(kind="siamese_bilstm" if task.pair else "bilstm", task=task.name, labels=task.labels,
+    return StudentConfig(kind="siamese_bilstm" if task.pair else "bilstm", task=task.name,
+                         labels=task.label_names,
                          embed_dim=embed_dim, hidden_size=hidden_size or (300 if task.pair else 150),
                          mlp_size=mlp_size or (400 if task.pair else 200), dropout=dropout, max_length=max_length)
 

@@ -37,6 +37,7 @@ class Task:
     header: bool = True
     splits: dict[str, str] = field(default_factory=lambda: {"train": "train.tsv", "dev": "dev.tsv"})
     hf_name: tuple[str, str] | None = None  # ("glue", "sst2") for datasets.load_dataset
+    names: tuple[str, ...] | None = None    # readable label names for bundles and hosts; default: `labels`
 
     @property
     def pair(self) -> bool:
@@ -46,14 +47,21 @@ class Task:
     def num_labels(self) -> int:
         return len(self.labels)
 
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        """What a bundle calls each class (index = class id): the readable names, else the data's values."""
+        return self.names or self.labels
+
 
 TASKS: dict[str, Task] = {
-    "sst2": Task("sst2", ("0", "1"), "accuracy", "sentence", "label", glue_dir="SST-2", hf_name=("glue", "sst2")),
+    "sst2": Task("sst2", ("0", "1"), "accuracy", "sentence", "label", glue_dir="SST-2", hf_name=("glue", "sst2"),
+                 names=("negative", "positive")),
     "mrpc": Task("mrpc", ("0", "1"), "f1", "#1 String", "Quality", text_pair_col="#2 String", glue_dir="MRPC",
-                 hf_name=("glue", "mrpc")),
+                 hf_name=("glue", "mrpc"), names=("not_equivalent", "equivalent")),
     "rte": Task("rte", ("entailment", "not_entailment"), "accuracy", "sentence1", "label", text_pair_col="sentence2",
                 glue_dir="RTE", hf_name=("glue", "rte")),
-    "cola": Task("cola", ("0", "1"), "mcc", 3, 1, glue_dir="CoLA", header=False, hf_name=("glue", "cola")),
+    "cola": Task("cola", ("0", "1"), "mcc", 3, 1, glue_dir="CoLA", header=False, hf_name=("glue", "cola"),
+                 names=("unacceptable", "acceptable")),
 }
 
 

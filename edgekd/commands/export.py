@@ -34,8 +34,13 @@ PRESET_HELP = "Quantization preset: default | all-int8 | lstm-only | non-vnni (s
 @click.option("--parity/--no-parity", default=None,
               help="Check torch vs fp32 ONNX (default: when torch is installed).")
 @click.option("--archive", type=click.Choice(["tar", "zip"]), default=None, help="Also write OUT.tar or OUT.zip.")
+@click.option("--label-names", default=None,
+              help="Comma-separated names every host prints, in class order (default: the checkpoint's labels; "
+                   "for a GLUE checkpoint trained with raw labels such as 0,1, the task's names, e.g. "
+                   "negative,positive).")
 def export(checkpoint_dir, out, precision, quant, use_dev, task, data_dir, dev_file, text_col, text_pair_col,
-           label_col, labels, metric, skip_bad, dev_limit, max_drop, max_bytes, allow_budget_break, parity, archive):
+           label_col, labels, metric, skip_bad, dev_limit, max_drop, max_bytes, allow_budget_break, parity, archive,
+           label_names):
     """Export CHECKPOINT_DIR (from `edgekd distill`) to a bundle and print what was measured."""
     from edgekd_exporters import BudgetError, Budgets, export_bundle
     from edgekd_exporters.bundle import bundle_bytes
@@ -52,13 +57,25 @@ def export(checkpoint_dir, out, precision, quant, use_dev, task, data_dir, dev_f
         man = export_bundle(checkpoint_dir, out, precision=precision, quant=quant, dev_data=dev, metric=task_metric,
                             budgets=Budgets(max_drop_points=max_drop, max_bundle_bytes=max_bytes),
                             allow_budget_break=allow_budget_break, check_parity=parity, archive=archive,
-                            dev_limit=dev_limit)
+                            dev_limit=dev_limit, label_names=_label_names(cfg, label_names))
     except (BudgetError, DataError, FileNotFoundError, FileExistsError, ValueError, KeyError) as e:
         raise click.ClickException(str(e).strip("'\"")) from None
     click.echo(summary(man, out, bundle_bytes(out)))
     if archive:
         arc = out.with_name(out.name + "." + archive)
         click.echo(f"archive: {arc} ({arc.stat().st_size} bytes)")
+
+
+def _label_names(cfg, given: str | None) -> tuple[str, ...] | None:
+    """--label-names, else a registered task's readable names when the checkpoint carries its raw data labels."""
+    from ..tasks import TASKS
+
+    if given:
+        return tuple(x.strip() for x in given.split(","))
+    task = TASKS.get(cfg.task)
+    if task is not None and task.names and tuple(cfg.labels) == task.labels:
+        return task.names
+    return None
 
 
 def _dev_data(task, data_dir, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad):

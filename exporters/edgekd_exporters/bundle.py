@@ -22,6 +22,7 @@ from edgekd.fsutil import replace_dir
 from edgekd_runtime.manifest import (INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, MANIFEST_FILE, Manifest, ModelSpec,
                                      TokenizerSpec, file_entry, sha256_file)
 
+from .golden import golden_record, write_golden
 from .graph import build_graph
 from .quantize import QuantSpec, get_preset, quantize
 from .readme import model_card
@@ -32,12 +33,14 @@ PRECISIONS = ("int8", "fp32", "both")
 MODEL_FILES = {"fp32": "model.fp32.onnx", "int8": "model.int8.onnx"}
 TOKENIZER_FILE = "tokenizer.json"
 README_FILE = "README.md"
+GOLDEN_FILE = "golden.json"
 
 
 def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision: str = "int8",
                   quant: str | QuantSpec = "default", dev_data=None, metric: str | None = None,
                   budgets: Budgets = Budgets(), allow_budget_break: bool = False, check_parity: bool | None = None,
-                  archive: str | None = None, dev_limit: int | None = None) -> Manifest:
+                  archive: str | None = None, dev_limit: int | None = None,
+                  label_names: tuple[str, ...] | None = None) -> Manifest:
     """Export the student in `checkpoint_dir` to the bundle `out_dir` and return its Manifest.
 
     precision: "int8" (default), "fp32" or "both" (int8 is then the default model).
@@ -46,6 +49,7 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
               `metric` defaults to the registered task's metric, else accuracy.
     check_parity: None measures torch vs fp32 when torch is installed; True requires it; False skips it.
     archive: None, "tar" or "zip": also write `out_dir`.tar / .zip holding the bundle directory.
+    label_names: names every host prints for the classes, in class-id order (default: the checkpoint's labels).
     """
     from tokenizers import Tokenizer
 
@@ -63,6 +67,7 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
             raise FileNotFoundError(f"{ckpt / need}: missing; is {ckpt} an edgekd student checkpoint?")
     _check_target(out)
     cfg = StudentConfig.read(ckpt)
+    labels = _label_names(cfg.labels, label_names)
     spec = get_preset(quant)
     tokenizer = Tokenizer.from_file(str(ckpt / CKPT_TOKENIZER))
     tokenizer.no_padding()      # hub files may carry Fixed(128) padding / truncation; the shared encoding rule
@@ -113,6 +118,9 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
                                         opset=max(o.version for o in m.opset_import if o.domain in ("", "ai.onnx")),
                                         ir_version=int(m.ir_version), inputs=inputs))
         (tmp / TOKENIZER_FILE).write_text(tokenizer.to_str(pretty=False), encoding="utf-8")
+        golden = golden_record(tokenizer=tokenizer, tok=tok_spec, task=cfg.task, labels=labels, pair=cfg.pair,
+                               max_length=cfg.max_length, models={s.file: (tmp / s.file).read_bytes() for s in models})
+        write_golden(tmp / GOLDEN_FILE, golden)
         metrics["model_bytes"] = {s.file: (tmp / s.file).stat().st_size for s in models}
         metrics["budgets"] = budgets.to_dict()
         base_bytes = sum((tmp / f).stat().st_size for f in [*metrics["model_bytes"], TOKENIZER_FILE])
@@ -122,13 +130,15 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
                       "checkpoint_config_sha256": sha256_file(ckpt / "config.json"),
                       "training_metrics": _read_json(ckpt / "metrics.json"),
                       "versions": _versions(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        man = Manifest(task=cfg.task, labels=tuple(cfg.labels), pair=cfg.pair, max_length=cfg.max_length,
+        man = Manifest(task=cfg.task, labels=labels, pair=cfg.pair, max_length=cfg.max_length,
                        tokenizer=tok_spec, models=tuple(models), default_model=models[0].file, files=(),
                        quantization=spec.to_dict() if int8 is not None else {}, metrics=metrics,
-                       student=cfg.to_dict(), provenance=provenance, edgekd_version=edgekd.__version__)
+                       student=cfg.to_dict(), provenance=provenance, edgekd_version=edgekd.__version__,
+                       golden=GOLDEN_FILE)
         (tmp / README_FILE).write_text(model_card(man), encoding="utf-8")
         files = [file_entry(tmp, s.file, "model") for s in models]
-        files += [file_entry(tmp, TOKENIZER_FILE, "tokenizer"), file_entry(tmp, README_FILE, "readme")]
+        files += [file_entry(tmp, TOKENIZER_FILE, "tokenizer"), file_entry(tmp, GOLDEN_FILE, "golden"),
+                  file_entry(tmp, README_FILE, "readme")]
         man = replace(man, files=tuple(files))
         (tmp / MANIFEST_FILE).write_text(man.to_json(), encoding="utf-8")
         Manifest.read(tmp)  # what we wrote must parse with the runtime's reader
@@ -139,6 +149,18 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
     if archive:
         write_archive(out, archive)
     return man
+
+
+def _label_names(trained: tuple[str, ...], names: tuple[str, ...] | None) -> tuple[str, ...]:
+    if not names:
+        return tuple(trained)
+    names = tuple(str(n).strip() for n in names)
+    if len(names) != len(trained):
+        raise ValueError(f"{len(names)} label names given ({', '.join(names)}) but the student has "
+                         f"{len(trained)} classes ({', '.join(trained)})")
+    if len(set(names)) != len(names) or not all(names):
+        raise ValueError(f"label names must be distinct and non-empty, got {list(names)}")
+    return names
 
 
 def tokenizer_spec(tokenizer, cfg) -> TokenizerSpec:

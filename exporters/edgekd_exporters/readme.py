@@ -29,6 +29,9 @@ def model_card(man) -> str:
                      f"{size if size is not None else '?'} bytes{' (default)' if spec.file == man.default_model else ''}.")
     lines += ["  Each graph carries the teacher-id -> student-id remap as its `vocab_map` initializer.",
               f"- `{man.tokenizer.file}`: the teacher's WordPiece tokenizer ({man.tokenizer.vocab_size} ids).",
+              *([f"- `{man.golden}`: golden vectors (inputs for every encoding rule, their exact ids and expected "
+                 "logits); `edgekd-run selftest` / `edgekd-run-js selftest` check a host against them."]
+                if man.golden else []),
               "- `manifest.json`: everything above, checksums, and the numbers below.", "",
               "## Student", "",
               f"Embedding {s.get('vocab_size')} x {s.get('embed_dim')}, one bidirectional LSTM of "

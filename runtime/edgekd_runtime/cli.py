@@ -53,7 +53,7 @@ def guarded(fn):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="edgekd", prog_name="edgekd-run")
 def main() -> None:
-    """Run an edgekd bundle: predict, info, bench."""
+    """Run an edgekd bundle: predict, info, selftest, bench."""
 
 
 def _blas_threads(n: int | None) -> None:
@@ -201,6 +201,39 @@ def info(bundle, as_json):
     lines.append(f"made by     edgekd {m.edgekd_version}, schema {m.schema_version}"
                  + (f", {prov['created_at']}" if "created_at" in prov else ""))
     click.echo("\n".join(lines))
+
+
+@main.command()
+@click.argument("bundle", type=click.Path())
+@_backend
+@click.option("--model", "models", multiple=True,
+              help="check only this model file or precision (repeatable); default: every model in the bundle")
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True, help="onnxruntime intra-op threads")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@guarded
+def selftest(bundle, backend, models, threads, as_json):
+    """Prove this host runs BUNDLE exactly as edgekd does, with the golden vectors it carries.
+
+    For every golden input (empty, whitespace, accents, CJK, emoji, over-long, pairs, ...) the ids after
+    truncation must be identical, and every model's logits must match within the golden tolerance, one input
+    at a time and batched. Exit 0 when all pass; 3 when one fails (the first mismatch is named: input, expected
+    vs got) or the bundle is invalid or carries no golden vectors.
+    """
+    _blas_threads(1)
+    from .bundle import Bundle
+    from .golden import selftest as run
+    if models:
+        probe = Bundle.load(bundle, backend=backend, verify=False)
+        models = tuple(probe.manifest.model(m).file for m in models)
+    report = run(bundle, backend=backend, threads=threads, models=models or None)
+    if as_json:
+        click.echo(json.dumps({"ok": report.ok, "bundle": report.bundle, "backend": report.backend,
+                               "inputs": report.inputs, "models": list(report.models),
+                               "max_abs_diff": dict(report.max_abs_diff), "failure": report.failure}, indent=2))
+    if not report.ok:
+        _fail(report.summary(), EXIT_BUNDLE)
+    if not as_json:
+        click.echo(report.summary())
 
 
 @main.command()

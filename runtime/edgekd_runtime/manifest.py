@@ -42,7 +42,7 @@ class FileEntry:
     path: str
     sha256: str
     bytes: int
-    role: str  # "model" | "tokenizer" | "readme" | "other"
+    role: str  # "model" | "tokenizer" | "readme" | "golden" | "other"
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,9 @@ class Manifest:
     provenance: Mapping[str, Any] = field(default_factory=dict)     # teacher/data hashes, versions, created_at
     edgekd_version: str = "0.0.0"
     schema_version: int = SCHEMA_VERSION
+    # File of golden vectors (inputs, exact ids, expected logits per model) every host can check itself
+    # against; None in bundles exported before edgekd 0.2, which still load. Readers that predate it ignore it.
+    golden: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -123,7 +126,8 @@ class Manifest:
                 default_model=str(raw["default_model"]), files=files,
                 quantization=dict(raw.get("quantization", {})), metrics=dict(raw.get("metrics", {})),
                 student=dict(raw.get("student", {})), provenance=dict(raw.get("provenance", {})),
-                edgekd_version=str(raw.get("edgekd_version", "0.0.0")), schema_version=int(version))
+                edgekd_version=str(raw.get("edgekd_version", "0.0.0")), schema_version=int(version),
+                golden=str(raw["golden"]) if raw.get("golden") else None)
         except KeyError as e:
             raise ManifestError(f"manifest.json lacks the field {e.args[0]!r}") from None
         except TypeError as e:

@@ -67,7 +67,7 @@ def verify_files(root: Path, manifest: Manifest, keep: str | None = None, check_
     The kept file (the model) is read once and hashed from memory, so it is never read from disk twice.
     """
     listed = {f.path for f in manifest.files}
-    for must in (manifest.tokenizer.file, *(m.file for m in manifest.models)):
+    for must in (manifest.tokenizer.file, *(m.file for m in manifest.models), *([manifest.golden] if manifest.golden else [])):
         if must not in listed:
             raise ManifestError(f"manifest.json does not list {must!r} under files, so it cannot be verified")
     kept = None

@@ -1,0 +1,250 @@
+"""Golden vectors: `golden.json` in a bundle proves that a host encodes text and runs the model exactly as edgekd does.
+
+The exporter writes it (listed in manifest.json with role "golden" and its sha256; `manifest.golden` names it).
+Every host (this runtime, `runtime/js`, an app) runs the inputs and compares. Format, version 1:
+
+    {"format": "edgekd-golden", "version": 1,
+     "task": "sst2", "pair": false, "labels": ["negative", "positive"], "max_length": 64,
+     "tokenizer": {"pad_id": 0, "empty_id": 100},
+     "batch": 1,                                   # expected logits were computed one input per session.run
+     "tolerance": {"fp32": 1e-05, "int8": 0.05},   # see `tolerance()` below
+     "made_with": {"onnxruntime": "1.2x.y", "tokenizers": "0.2x.y"},
+     "inputs": [
+       {"name": "empty", "text": "", "text_pair": "...",      # text_pair only in pair bundles
+        "ids": [100], "ids_b": [...],                          # ids after truncation / the empty rule (ids_b: pairs)
+        "pieces": 0, "pieces_b": 3,                            # word pieces before truncation
+        "truncated": false,                                    # any side longer than max_length
+        "expected": {"model.int8.onnx": {"logits": [0.12, -0.3], "label": "negative"}, ...}},
+       ...]}
+
+Rules a host applies (the same as encoding.py): word pieces of tokenizer.json without special tokens; cut to
+`max_length`; no pieces -> [empty_id]; feed `input_ids` int64 [B, T] right-padded with pad_id and `lengths`
+int64 [B] (pairs add `input_ids_b`, `lengths_b`).
+
+Tolerance: fp32 logits must agree within `tolerance.fp32` absolute. int8 logits within
+`tolerance.int8 * max(1, max |expected logit of the row|)`: onnxruntime's DynamicQuantizeLSTM quantizes
+activations per tensor at run time, so kernels and batch mates move int8 logits a little. The label must equal
+the expected one wherever the expected top-two margin exceeds twice the tolerance. Ids must match exactly.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .errors import BundleError
+from .manifest import Manifest
+
+GOLDEN_FILE = "golden.json"
+GOLDEN_FORMAT = "edgekd-golden"
+GOLDEN_VERSION = 1
+TOLERANCE = {"fp32": 1e-5, "int8": 0.05}
+
+
+class GoldenError(BundleError):
+    """golden.json is missing or malformed (the bundle cannot prove itself)."""
+
+
+def tolerance(precision: str, expected: Sequence[float], table: Mapping[str, float] = TOLERANCE) -> float:
+    """Largest |logit difference| allowed against the expected row (see the module docstring)."""
+    if precision == "fp32":
+        return float(table["fp32"])
+    return float(table["int8"]) * max(1.0, max((abs(x) for x in expected), default=0.0))
+
+
+def margin(logits: Sequence[float]) -> float:
+    """Top-1 minus top-2 logit (inf with a single logit)."""
+    top = sorted(logits, reverse=True)
+    return top[0] - top[1] if len(top) > 1 else math.inf
+
+
+@dataclass(frozen=True)
+class GoldenInput:
+    name: str
+    text: str
+    text_pair: str | None
+    ids: tuple[int, ...]
+    ids_b: tuple[int, ...] | None
+    truncated: bool
+    expected: Mapping[str, Mapping[str, Any]]   # model file -> {"logits": [...], "label": str}
+
+    @property
+    def item(self) -> str | tuple[str, str]:
+        return self.text if self.text_pair is None else (self.text, self.text_pair)
+
+    def describe(self, width: int = 60) -> str:
+        t = self.text if self.text_pair is None else f"{self.text} ||| {self.text_pair}"
+        t = t if len(t) <= width else t[:width - 1] + "…"
+        return f"input {self.name!r} ({json.dumps(t, ensure_ascii=False)})"
+
+
+@dataclass(frozen=True)
+class Golden:
+    labels: tuple[str, ...]
+    pair: bool
+    max_length: int
+    tolerance: Mapping[str, float]
+    inputs: tuple[GoldenInput, ...]
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+def parse_golden(raw: Any, manifest: Manifest, where: str = GOLDEN_FILE) -> Golden:
+    """Validate the JSON structure against the manifest; GoldenError names the first problem."""
+    def bad(msg: str) -> GoldenError:
+        return GoldenError(f"{where}: {msg}")
+
+    if not isinstance(raw, Mapping) or raw.get("format") != GOLDEN_FORMAT:
+        raise bad(f"not an edgekd golden file (format must be {GOLDEN_FORMAT!r})")
+    if raw.get("version") != GOLDEN_VERSION:
+        raise bad(f"golden version {raw.get('version')!r} is not supported (supported: {GOLDEN_VERSION})")
+    try:
+        labels, pair, max_len = tuple(raw["labels"]), bool(raw["pair"]), int(raw["max_length"])
+        tol = {**TOLERANCE, **{k: float(v) for k, v in dict(raw.get("tolerance", {})).items()}}
+        inputs = tuple(_parse_input(i, x, pair) for i, x in enumerate(raw["inputs"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise bad(f"malformed ({type(e).__name__}: {e})") from None
+    if labels != manifest.labels or pair != manifest.pair or max_len != manifest.max_length:
+        raise bad("labels, pair or max_length differ from manifest.json")
+    models = {m.file for m in manifest.models}
+    for g in inputs:
+        if not set(g.expected) <= models:
+            raise bad(f"input {g.name!r} has expectations for models not in the manifest: "
+                      f"{sorted(set(g.expected) - models)}")
+    if not inputs:
+        raise bad("holds no inputs")
+    return Golden(labels, pair, max_len, tol, inputs, raw)
+
+
+def _parse_input(i: int, x: Mapping[str, Any], pair: bool) -> GoldenInput:
+    if pair and not isinstance(x.get("text_pair"), str):
+        raise ValueError(f"input {i} of a pair bundle lacks text_pair")
+    exp = {str(k): {"logits": [float(v) for v in e["logits"]], "label": str(e["label"])}
+           for k, e in dict(x["expected"]).items()}
+    return GoldenInput(name=str(x.get("name", i)), text=str(x["text"]),
+                       text_pair=str(x["text_pair"]) if pair else None,
+                       ids=tuple(int(v) for v in x["ids"]),
+                       ids_b=tuple(int(v) for v in x["ids_b"]) if pair else None,
+                       truncated=bool(x["truncated"]), expected=exp)
+
+
+def read_golden(root: str | Path, manifest: Manifest) -> Golden:
+    """The bundle's golden vectors (the file was already size- and sha256-checked by `open_bundle`)."""
+    name = manifest.golden
+    if not name:
+        raise GoldenError(f"{root}: this bundle carries no golden vectors (exported before edgekd 0.2); "
+                          "re-export it with `edgekd export` to add them")
+    path = Path(root) / name
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GoldenError(f"{path}: named by manifest.json but missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise GoldenError(f"{path}: not valid JSON ({e})") from None
+    return parse_golden(raw, manifest, where=str(path))
+
+
+# ------------------------------------------------------------------------------------------------ selftest
+@dataclass(frozen=True)
+class SelftestReport:
+    """What `selftest` checked; `failure` is the first mismatch (None when everything passed)."""
+
+    bundle: str
+    backend: str
+    inputs: int
+    models: tuple[str, ...]
+    max_abs_diff: Mapping[str, float]       # per model, over the batch-1 and the batched runs
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"selftest FAILED: {self.failure}"
+        diffs = ", ".join(f"{m} max |Δlogit| {d:.2e}" for m, d in self.max_abs_diff.items())
+        return (f"selftest passed: {self.inputs} golden inputs, ids exact; {len(self.models)} model(s) at batch 1 "
+                f"and batched on {self.backend}: {diffs}")
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _fmt(xs: Sequence[float]) -> str:
+    return "[" + ", ".join(f"{x:.6g}" for x in xs) + "]"
+
+
+def _check_ids(bundle, g: GoldenInput) -> None:
+    sides = [(g.text, g.ids)] + ([(g.text_pair, g.ids_b)] if g.text_pair is not None else [])
+    truncated = False
+    for side, (text, want) in zip(("ids", "ids_b"), sides):
+        raw = bundle._ids([text])[0]
+        enc = bundle._padded([raw])
+        got = tuple(int(x) for x in enc.ids[0, :int(enc.lengths[0])])
+        truncated |= bool(enc.truncated[0])
+        if got != want:
+            raise _Mismatch(f"{g.describe()}: {side} expected {list(want)} got {list(got)}")
+    if truncated != g.truncated:
+        raise _Mismatch(f"{g.describe()}: truncated expected {g.truncated} got {truncated}")
+
+
+def _check_logits(g: GoldenInput, model: str, precision: str, got: Sequence[float], labels: Sequence[str],
+                  table: Mapping[str, float], how: str) -> float:
+    want = g.expected[model]["logits"]
+    if len(got) != len(want):
+        raise _Mismatch(f"{g.describe()}: {model} ({how}) gave {len(got)} logits, expected {len(want)}")
+    tol = tolerance(precision, want, table)
+    diff = max(abs(a - b) for a, b in zip(got, want))
+    if not diff <= tol:                     # also catches NaN
+        raise _Mismatch(f"{g.describe()}: {model} ({how}) logits expected {_fmt(want)} got {_fmt(got)} "
+                        f"(max |Δ| {diff:.3g} > tolerance {tol:.3g})")
+    label = labels[max(range(len(got)), key=lambda i: got[i])]
+    if label != g.expected[model]["label"] and margin(want) > 2 * tol:
+        raise _Mismatch(f"{g.describe()}: {model} ({how}) label expected {g.expected[model]['label']!r} got {label!r}")
+    return diff
+
+
+def selftest(path: str | Path, backend: str = "onnxruntime", threads: int = 1,
+             models: Sequence[str] | None = None) -> SelftestReport:
+    """Run the bundle's golden vectors on this host: ids, then every model at batch 1 and batched.
+
+    Raises BundleError when the bundle is invalid or has no golden vectors; a mismatch is returned in the report.
+    """
+    from .bundle import Bundle
+
+    first = Bundle.load(path, backend=backend, threads=threads)
+    golden = read_golden(first.root, first.manifest)
+    files = tuple(models or (m.file for m in first.manifest.models))
+    diffs: dict[str, float] = {}
+    report = lambda failure=None: SelftestReport(str(first.root), backend, len(golden.inputs), files,  # noqa: E731
+                                                 diffs, failure)
+    try:
+        for g in golden.inputs:
+            _check_ids(first, g)
+        for file in files:
+            b = first if file == first.spec.file else Bundle.load(path, backend=backend, threads=threads, model=file)
+            diffs[file] = _check_model(b, golden)
+    except _Mismatch as e:
+        return report(str(e))
+    return report()
+
+
+def _check_model(b, golden: Golden) -> float:
+    file, prec = b.spec.file, b.spec.precision
+    worst = 0.0
+    rows = [g for g in golden.inputs if file in g.expected]
+    if not rows:
+        raise _Mismatch(f"golden.json has no expected logits for {file}")
+    for g in rows:                                            # batch 1: the exact conditions of the expectations
+        got = b.predict([g.item]).logits[0].tolist()
+        worst = max(worst, _check_logits(g, file, prec, got, golden.labels, golden.tolerance, "batch 1"))
+    batched = b.predict([g.item for g in rows])               # length-sorted batches with padding and `lengths`
+    for g, got in zip(rows, batched.logits.tolist()):
+        worst = max(worst, _check_logits(g, file, prec, got, golden.labels, golden.tolerance, "batched"))
+    for g, t in zip(rows, batched.truncated.tolist()):
+        if bool(t) != g.truncated:
+            raise _Mismatch(f"{g.describe()}: predict() reported truncated={bool(t)}, expected {g.truncated}")
+    return worst
