@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from edgekd.cli import main
+from edgekd_runtime.golden import selftest
 
 
 @pytest.mark.e2e
@@ -31,3 +32,9 @@ def test_small_real_student_exports_within_budget(tmp_path, glue_dir, task, rows
     assert m["fp32_dev"]["accuracy"] > 0.6          # it learned something, so the drop check means something
     ops = [n.op_type for n in onnx.load(str(out / "model.int8.onnx")).graph.node]
     assert ops.count("DynamicQuantizeLSTM") == 1 and not {"LSTM", "Loop", "Scan"} & set(ops)
+    # the real bundle proves itself with its golden vectors, on both backends, and names its labels
+    for backend in ("onnxruntime", "numpy"):
+        report = selftest(out, backend=backend)
+        assert report.ok, report.failure
+    names = {"sst2": ["negative", "positive"], "mrpc": ["not_equivalent", "equivalent"]}[task]
+    assert json.loads((out / "manifest.json").read_text())["labels"] == names
