@@ -28,10 +28,10 @@ def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int |
     from edgekd.distill import DistillConfig
     from edgekd.label import load_logits
     from edgekd.metrics import paired_comparison
-    from edgekd.student.checkpoint import load_dev_predictions
     from edgekd.student.data import TrainRows, read_transfer
     from edgekd.student_stage import student_config, train_student
     from edgekd.tasks import get_task, load_split
+    from edgekd_contract.checkpoint import load_dev_predictions
 
     cfg_json = json.loads((build_dir / "build_config.json").read_text())
     dcfg = DistillConfig.from_dict(cfg_json["distill"])

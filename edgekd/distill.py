@@ -18,14 +18,15 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from edgekd_contract.checkpoint import METRICS_FILE, StudentConfig
+from edgekd_contract.fsutil import write_json_atomic
+
 from .batching import length_buckets
-from .fsutil import write_json_atomic
 from .losses import NEEDS_TEACHER, get_loss
 from .metrics import score
 from .student import embeddings as emb
 from .student.bilstm import build_student
 from .student.checkpoint import save_checkpoint
-from .student.config import METRICS_FILE, StudentConfig
 from .student.data import Ragged, TrainRows, encode_ragged
 from .student.vocab import Vocab, build_vocab, load_tokenizer, teacher_specials, write_clean_tokenizer
 from .tasks import DataError, Dataset

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .distill import DistillConfig, distill
-from .student.config import StudentConfig
+from edgekd_contract.checkpoint import StudentConfig
 from .student.data import TrainRows
 from .student.embeddings import teacher_dir_files, teacher_embedding_table
 from .tasks import Dataset, Task

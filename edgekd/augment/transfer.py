@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from edgekd_contract.fsutil import write_json_atomic
+
 from .. import __version__
-from ..fsutil import write_json_atomic
 from ..tasks import Dataset
 from .config import AugmentConfig
 from .pos import Tagger, load_tagger

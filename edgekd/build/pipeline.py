@@ -85,10 +85,12 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
                 "params": rec.get("params"), "train_rows": rec.get("train_rows"), "wall_s": rec.get("wall_s")}
 
     def run_export(d: Path, up: dict) -> dict:
-        from edgekd_exporters import Budgets, export_bundle
+        from edgekd_exporters import Budgets
 
-        man = export_bundle(up["distill"]["outputs"]["dir"], d / "bundle", precision=cfg.precision, quant=cfg.quant,
-                            dev_data=dev, metric=task.metric, budgets=Budgets(max_drop_points=cfg.max_drop))
+        from ..export import export_student
+
+        man = export_student(up["distill"]["outputs"]["dir"], d / "bundle", precision=cfg.precision, quant=cfg.quant,
+                             dev_data=dev, metric=task.metric, budgets=Budgets(max_drop_points=cfg.max_drop))
         size = sum(f.bytes for f in man.files)
         return {"dir": str(d / "bundle"), "bytes": size, "default_model": man.default_model,
                 "metrics": json.loads(json.dumps(man.metrics, default=str))}
@@ -194,8 +196,9 @@ def _paired(outputs: dict[str, dict], dev: Dataset | None, out: Path | None) -> 
 
     The checkpoints are found under the run folder (not the recorded paths, which are relative to wherever
     the first build ran); students trained before predictions were saved give no test (None)."""
+    from edgekd_contract.checkpoint import load_dev_predictions
+
     from ..metrics import paired_comparison
-    from ..student.checkpoint import load_dev_predictions
 
     if dev is None or out is None or "baseline" not in outputs or "distill" not in outputs:
         return None

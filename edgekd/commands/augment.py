@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from .common import data_options, friendly_errors, resolve_task
+from ..inputs import resolve_task
+from .common import data_options, friendly_errors
 
 
 @click.command("augment")

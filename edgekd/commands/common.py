@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..tasks import DataError, Dataset, Task, custom_task, get_task, load_file, load_hf, load_split
+
+from ..tasks import DataError
 
 
 def data_options(f):
@@ -31,30 +32,6 @@ def data_options(f):
     for o in reversed(opts):
         f = o(f)
     return f
-
-
-def resolve_task(task: str, text_col, text_pair_col, label_col, labels, metric) -> Task:
-    if text_col or label_col or labels:
-        if not (text_col and label_col and labels):
-            raise DataError("your own data needs all of --text-col, --label-col and --labels")
-        return custom_task(task, labels.split(","), text_col, label_col, text_pair_col, metric)
-    return get_task(task)
-
-
-def load_data(task: str, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric,
-              skip_bad, hf, *, train_limit: int | None = None, need_train: bool = True) -> tuple[Task, Dataset | None, Dataset]:
-    """(task, train or None, dev) from the shared data options."""
-    t = resolve_task(task, text_col, text_pair_col, label_col, labels, metric)
-
-    def one(split: str, path, limit=None):
-        if path is not None:
-            return load_file(path, t, skip_bad=skip_bad, limit=limit)
-        if hf:
-            return load_hf(t, split, limit=limit)
-        return load_split(t, split, data_dir, skip_bad=skip_bad, limit=limit)
-
-    train = one("train", train_file, train_limit) if need_train else None
-    return t, train, one("dev", dev_file)
 
 
 def friendly_errors(f):

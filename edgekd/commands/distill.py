@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import data_options, friendly_errors, load_data
+from ..inputs import load_data
+from .common import data_options, friendly_errors
 
 
 @click.command("distill")

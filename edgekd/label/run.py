@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from edgekd_contract.fsutil import write_json_atomic as _write_json_atomic  # a module name the kill tests can wrap
+
 from .. import __version__
-from ..fsutil import write_json_atomic as _write_json_atomic  # a module name the kill tests can wrap
 from .store import (FORMAT, HEADER, LOGITS, PROGRESS, SHARDS, CacheError, LogitsCache, StaleCache, _clear,
                     _differences, _key_diff, _log, _read_json, _threads, index_transfer)
 

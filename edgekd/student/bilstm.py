@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .config import PAD_ID, StudentConfig
+from edgekd_contract.checkpoint import PAD_ID, StudentConfig
 
 
 class BiLSTMEncoder(nn.Module):

@@ -14,7 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .config import PAD_ID, UNK_ID
+from edgekd_contract.checkpoint import PAD_ID, UNK_ID
 
 # Special tokens of a BERT WordPiece tokenizer; the ones present in a tokenizer are looked up by name.
 PAD_TOKEN, UNK_TOKEN = "[PAD]", "[UNK]"

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from edgekd_contract.fsutil import replace_dir
+
 from ..batching import length_buckets
-from ..fsutil import replace_dir
 from ..metrics import score
 from ..tasks import Dataset, Task
 from .model import Teacher, _bar, _cpu_has_bf16, teacher_logits

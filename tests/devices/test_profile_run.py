@@ -19,7 +19,7 @@ from edgekd.devices.systems import build
 
 @pytest.fixture(scope="module")
 def tiny_bundle(tmp_path_factory):
-    testing = pytest.importorskip("edgekd_exporters.testing", reason="exporters' tiny-bundle helper not available")
+    testing = pytest.importorskip("tests.helpers.checkpoints", reason="exporters' tiny-bundle helper not available")
     pytest.importorskip("edgekd_runtime.bundle", reason="runtime Bundle not available")
     out = tmp_path_factory.mktemp("tiny") / "bundle"
     testing.make_tiny_bundle(out, precision="both")

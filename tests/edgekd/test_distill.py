@@ -9,8 +9,8 @@ import torch
 from click.testing import CliRunner
 
 from edgekd.distill import DistillConfig, distill, predict_logits
-from edgekd.student.checkpoint import load_checkpoint, load_numpy_weights
-from edgekd.student.config import StudentConfig
+from edgekd.student.checkpoint import load_checkpoint
+from edgekd_contract.checkpoint import StudentConfig, load_numpy_weights
 from edgekd.student.data import TrainRows
 from edgekd.tasks import load_split
 
@@ -62,7 +62,7 @@ def test_tiny_distill_writes_a_loadable_best_checkpoint(tmp_path, sst2, tiny_tea
     pred = predict_logits(model, enc).argmax(-1)
     acc = float((pred == dev.labels).mean())
     assert acc == pytest.approx(best)
-    from edgekd.student.checkpoint import load_dev_predictions
+    from edgekd_contract.checkpoint import load_dev_predictions
 
     np.testing.assert_array_equal(load_dev_predictions(out), pred)   # saved with the best checkpoint
     assert json.loads((out / "tokenizer.json").read_text())["padding"] is None

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from edgekd.student.bilstm import build_student, siamese_features
-from edgekd.student.checkpoint import load_checkpoint, load_numpy_weights, save_checkpoint
-from edgekd.student.config import StudentConfig
+from edgekd.student.checkpoint import load_checkpoint, save_checkpoint
+from edgekd_contract.checkpoint import StudentConfig, load_numpy_weights
 
 
 def tiny(kind="bilstm", **kw) -> StudentConfig:

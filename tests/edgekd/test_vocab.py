@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edgekd.student import embeddings as emb
-from edgekd.student.config import PAD_ID, UNK_ID
+from edgekd_contract.checkpoint import PAD_ID, UNK_ID
 from edgekd.batching import length_buckets
 from edgekd.student.data import Ragged, TrainRows, encode_ragged, read_logits, read_transfer
 from edgekd.student.vocab import TeacherSpecials, Vocab, build_vocab, load_tokenizer, teacher_specials
