@@ -40,8 +40,8 @@ def build(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_c
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
     stages it affects and says why; an interrupted run resumes (labelling continues chunk by chunk).
     """
-    from ..build.pipeline import BuildInputs, build as run_build, summary_text
-    from ..build.presets import preset as get_preset
+    from ..pipeline.chain import BuildInputs, build as run_build, summary_text
+    from ..pipeline.presets import preset as get_preset
     from ..teacher.stage import set_threads
 
     set_threads(threads)

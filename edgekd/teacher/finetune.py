@@ -21,7 +21,7 @@ from edgekd_contract.fsutil import replace_dir
 from ..batching import length_buckets
 from ..metrics import score
 from ..tasks import Dataset, Task
-from .model import Teacher, _bar, _cpu_has_bf16, teacher_logits
+from .model import Teacher, bf16_enabled, progress_bar, teacher_logits
 
 EVAL_FILE = "eval.json"
 
@@ -92,13 +92,13 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
         model.get_input_embeddings().weight.requires_grad_(False)
     opt = _adamw(model, cfg)
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total_steps), total_steps)
-    use_bf16 = cfg.bf16 and (device.type == "cuda" or _cpu_has_bf16())
+    use_bf16 = bf16_enabled(cfg.bf16, device)
     labels_t = torch.as_tensor(train.labels)
 
     best: dict | None = None
     history = []
     step, seen, t_start = 0, 0, time.perf_counter()
-    bar = _bar(total_steps, progress, f"fine-tune {task.name}", unit="step")
+    bar = progress_bar(total_steps, progress, f"fine-tune {task.name}", unit="step")
     stop = False
     epoch = 0
     while not stop:
