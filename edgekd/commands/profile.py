@@ -42,11 +42,13 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
             rounds, references, rss, quick, list_devices):
     """Time, size and score the student (int8/fp32 x onnxruntime/numpy) beside the teacher on DEVICE, and write
     the JSON record, a Markdown table and a latency plot."""
-    from ..devices.profiles import list_profiles, load_profile
+    from edgekd_runtime.profile import list_profiles
+
+    from ..devices import load_device_profile
 
     if list_devices:
         for p in list_profiles():
-            prof = load_profile(p)
+            prof = load_device_profile(p)
             status = "measured here" if prof.measured_here else "specification"
             click.echo(f"{prof.name:16s} {status:14s} {prof.description}  ({p})")
         return

@@ -16,7 +16,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .stats import latency_summary, rate_summary
+from edgekd_runtime.measure import latency_summary, rate_summary
+
 from .systems import Item, System
 
 
