@@ -16,6 +16,7 @@ from edgekd_contract.checkpoint import StudentConfig
 from .student.data import TrainRows
 from .student.embeddings import teacher_dir_files, teacher_embedding_table
 from .tasks import Dataset, Task
+from .teacher.config import TEACHER
 
 
 def student_config(task: Task, embed_dim: int = 128, hidden_size: int | None = None, mlp_size: int | None = None,
@@ -39,7 +40,7 @@ def teacher_dev_logits(teacher_dir: Path, task: Task, dev: Dataset, log=print) -
     if not teacher.has_head:
         log(f"note: {teacher_dir} has no head for {task.name}; teacher dev score skipped")
         return None
-    return teacher_logits(teacher, dev.texts, dev.text_pairs, max_length=128)
+    return teacher_logits(teacher, dev.texts, dev.text_pairs, max_length=TEACHER.max_length)
 
 
 def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *, teacher: str | None,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..teacher.config import TEACHER
 from .common import friendly_errors
 
 
@@ -54,8 +55,8 @@ def _num_labels(num_labels, task, transfer: Path, teacher_src: str) -> int:
 @click.option("--task", default=None, help="Task whose label count the teacher head has (default: from the "
                                            "transfer set's metadata).")
 @click.option("--num-labels", type=int, default=None, help="Label count, for your own tasks.")
-@click.option("--max-length", type=int, default=128, show_default=True)
-@click.option("--max-tokens", type=int, default=8192, show_default=True, help="Token budget per batch.")
+@click.option("--max-length", type=int, default=TEACHER.max_length, show_default=True)
+@click.option("--max-tokens", type=int, default=TEACHER.max_tokens, show_default=True, help="Token budget per batch.")
 @click.option("--chunk-rows", type=int, default=4096, show_default=True, help="Rows per resumable chunk.")
 @click.option("--bf16/--no-bf16", default=False, show_default=True,
               help="bf16 autocast (CUDA, or CPUs with AVX-512/AMX bf16); part of the cache key.")

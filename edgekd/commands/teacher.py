@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from ..inputs import load_data
+from ..teacher.config import TEACHER
 from .common import data_options, friendly_errors
 
 
@@ -18,7 +19,7 @@ from .common import data_options, friendly_errors
 @click.option("--epochs", type=float, default=1.0, show_default=True)
 @click.option("--lr", type=float, default=5e-5, show_default=True)
 @click.option("--batch-size", type=int, default=32, show_default=True)
-@click.option("--max-length", type=int, default=128, show_default=True)
+@click.option("--max-length", type=int, default=TEACHER.max_length, show_default=True)
 @click.option("--max-train-examples", type=int, default=None, help="Train on a random subset of this size.")
 @click.option("--time-budget", type=float, default=None, help="Stop after this many minutes (best checkpoint kept).")
 @click.option("--eval-every", type=int, default=500, show_default=True, help="Steps between dev evaluations.")

@@ -13,6 +13,7 @@ from edgekd_runtime.profile import DeviceProfile, ProfileError
 
 from ..metrics import score
 from ..tasks import Dataset, Task
+from ..teacher.config import TEACHER
 from .machine import host_facts, host_mismatches
 from .measure import MeasureConfig, measure_systems, predict_all
 from .stats import budget_verdict, compare
@@ -66,7 +67,7 @@ def plan_systems(profile: DeviceProfile, manifest, bundle: Path, teacher: str, t
                           "threads": profile.threads, "ort": ort})
     if not any(m.precision == "fp32" for m in models):
         notes.append("The bundle has no fp32 model, so only int8 was measured.")
-    per_sentence = profile.max_length + 2 if not task.pair else 2 * profile.max_length + 3   # + [CLS]/[SEP]
+    per_sentence = TEACHER.input_length(profile.max_length, task.pair)       # + [CLS]/[SEP]
     devices = [d for d in profile.teacher_devices if d == "cpu" or gpu]
     if "cuda" in profile.teacher_devices and not gpu:
         notes.append("No GPU is present: the teacher was timed on CPU only." if devices else

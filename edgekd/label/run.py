@@ -26,6 +26,7 @@ import numpy as np
 from edgekd_contract.fsutil import write_json_atomic as _write_json_atomic  # a module name the kill tests can wrap
 
 from .. import __version__
+from ..teacher.config import TEACHER
 from .store import (FORMAT, HEADER, LOGITS, PROGRESS, SHARDS, CacheError, LogitsCache, StaleCache, clear_unit,
                     header_differences, index_transfer, key_diff, log_note, read_cache_json, torch_threads)
 
@@ -44,10 +45,10 @@ def shard_dir(out_dir: str | Path, shard: tuple[int, int]) -> Path:
     return Path(out_dir) / SHARDS / f"{shard[0]:03d}-of-{shard[1]:03d}"
 
 
-def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, *, max_length: int = 128,
-                       bf16: bool = False, chunk_rows: int = 4096, rebuild: bool = False,
-                       shard: tuple[int, int] | None = None, progress: bool = True, max_tokens: int = 8192,
-                       limit: int | None = None) -> LogitsCache:
+def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, *,
+                       max_length: int = TEACHER.max_length, bf16: bool = False, chunk_rows: int = 4096,
+                       rebuild: bool = False, shard: tuple[int, int] | None = None, progress: bool = True,
+                       max_tokens: int = TEACHER.max_tokens, limit: int | None = None) -> LogitsCache:
     """Label the first `limit` (default all) rows of a transfer set with `teacher` (an edgekd Teacher)."""
     from ..teacher.model import bf16_enabled, teacher_logits, weights_hash
 

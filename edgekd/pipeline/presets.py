@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from ..augment.config import AugmentConfig
 from ..distill import DistillConfig
+from ..teacher.config import TEACHER
 from ..teacher.finetune import FinetuneConfig
 
 
@@ -34,7 +35,7 @@ class BuildConfig:
     augment: AugmentConfig
     augment_seed: int = 0
     no_pos: bool = False
-    label_max_length: int = 128      # teacher truncation; 64 covers SST-2's sentences (the student's length)
+    label_max_length: int = TEACHER.max_length   # teacher truncation; 64 covers SST-2's sentences (the student's)
     label_bf16: bool = True
     distill: DistillConfig = field(default_factory=DistillConfig)
     student: StudentShape = field(default_factory=StudentShape)
@@ -55,7 +56,7 @@ def preset(name: str, pair: bool) -> BuildConfig:
     if name == "quick":
         cfg = BuildConfig(
             preset="quick",
-            finetune=FinetuneConfig(epochs=1.0, eval_every=500, bf16=True, max_length=128,
+            finetune=FinetuneConfig(epochs=1.0, eval_every=500, bf16=True, max_length=TEACHER.max_length,
                                     freeze_word_embeddings=True),
             augment=replace(aug, n_iter=2),
             label_max_length=64,
@@ -64,7 +65,7 @@ def preset(name: str, pair: bool) -> BuildConfig:
         )
         if pair:  # small pair datasets: fine-tune the teacher on all of it, a few epochs
             cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=None, epochs=3.0, eval_every=100),
-                          label_max_length=128,
+                          label_max_length=TEACHER.max_length,
                           augment=replace(aug, n_iter=2), distill=replace(cfg.distill, epochs=4))
         return cfg
     if name == "paper":
@@ -72,7 +73,7 @@ def preset(name: str, pair: bool) -> BuildConfig:
             preset="paper",
             finetune=FinetuneConfig(epochs=3.0 if pair else 1.0, eval_every=100 if pair else 400, bf16=True),
             augment=aug,
-            label_max_length=128 if pair else 64,
+            label_max_length=TEACHER.max_length if pair else 64,
             # A ~900k-row SST-2 transfer set makes epochs long: evaluate every 3000 steps (150k rows) instead.
             distill=DistillConfig(loss="mse", alpha=0.0, optimizer="adadelta", rho=0.95, batch_size=50, epochs=10,
                                   patience=3 if not pair else 2, eval_every=0 if pair else 3000),

@@ -21,6 +21,7 @@ from edgekd_contract.fsutil import replace_dir
 from ..batching import length_buckets
 from ..metrics import score
 from ..tasks import Dataset, Task
+from .config import TEACHER
 from .model import Teacher, bf16_enabled, progress_bar, teacher_logits
 
 EVAL_FILE = "eval.json"
@@ -36,7 +37,7 @@ class FinetuneConfig:
     warmup_ratio: float = 0.06
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
-    max_length: int = 128
+    max_length: int = TEACHER.max_length
     max_train_examples: int | None = None   # a random subset, for quick runs
     time_budget_min: float | None = None    # stop (keeping the best checkpoint) after this many minutes
     eval_every: int = 500                   # steps between dev evaluations (and at the end)

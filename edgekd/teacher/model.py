@@ -15,6 +15,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from .config import TEACHER
 from .locate import resolve_teacher
 
 
@@ -93,7 +94,7 @@ def token_budget_batches(lengths: np.ndarray, max_tokens: int, max_batch: int = 
 
 @torch.inference_mode()
 def teacher_logits(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence[str] | None = None, *,
-                   max_length: int = 128, max_tokens: int = 8192, bf16: bool = False,
+                   max_length: int = TEACHER.max_length, max_tokens: int = TEACHER.max_tokens, bf16: bool = False,
                    progress: bool = False) -> np.ndarray:
     """float32 (N, C) logits in input order. Sorting by length keeps padding (and wasted FLOPs) small."""
     tok = teacher.tokenizer
