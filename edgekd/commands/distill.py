@@ -56,7 +56,7 @@ def distill(task, data_dir, train_file, dev_file, text_col, text_pair_col, label
             lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows, time_budget, embed_dim,
             hidden_size, mlp_size, dropout, max_length, embed_init, seed, threads, teacher_dev, progress):
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
-    from ..distill import DistillConfig
+    from ..distill.config import DistillConfig
     from ..student.data import TrainRows, read_logits, read_transfer
     from ..student_stage import student_config, summary_line, train_student
     from ..tasks import DataError

@@ -36,7 +36,7 @@ def teacher(task, data_dir, train_file, dev_file, text_col, text_pair_col, label
             teacher_id, out, epochs, lr, batch_size, max_length, max_train_examples, time_budget, eval_every, bf16,
             threads, device, seed, force_finetune, freeze_word_embeddings):
     """Fine-tune (or just evaluate) a teacher and write OUT/eval.json with its dev metric."""
-    from ..teacher.finetune import FinetuneConfig
+    from ..teacher.config import FinetuneConfig
     from ..teacher.stage import run_teacher_stage, set_threads
 
     set_threads(threads)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from ..augment.config import AugmentConfig
-from ..distill import DistillConfig
-from ..teacher.config import TEACHER
-from ..teacher.finetune import FinetuneConfig
+from ..distill.config import DistillConfig
+from ..teacher.config import TEACHER, FinetuneConfig
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ def save_checkpoint(out_dir: str | Path, cfg: StudentConfig, model, vocab_map: n
                     tokenizer_file: str | Path, metrics: dict[str, Any] | None = None,
                     dev_predictions: np.ndarray | None = None) -> Path:
     """Write the model's weights (+ vocab_map), config, tokenizer and metrics atomically (see `write_checkpoint`)."""
-    from .bilstm import flat_state_dict
+    from .registry import flat_state_dict
 
     weights = {k: v.cpu().numpy() for k, v in flat_state_dict(model).items()}
     weights["vocab_map"] = np.asarray(vocab_map, dtype=np.int64)
@@ -24,7 +24,7 @@ def load_checkpoint(checkpoint_dir: str | Path):
     """(StudentConfig, torch module in eval mode, vocab_map as numpy)."""
     import torch
 
-    from .bilstm import build_student, load_flat_state_dict
+    from .registry import build_student, load_flat_state_dict
 
     cfg = StudentConfig.read(checkpoint_dir)
     arrays = load_numpy_weights(checkpoint_dir)

@@ -9,9 +9,7 @@ import json
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -21,36 +19,10 @@ from edgekd_contract.fsutil import replace_dir
 from ..batching import length_buckets
 from ..metrics import score
 from ..tasks import Dataset, Task
-from .config import TEACHER
+from .config import FinetuneConfig
 from .model import Teacher, bf16_enabled, progress_bar, teacher_logits
 
 EVAL_FILE = "eval.json"
-
-
-@dataclass(frozen=True)
-class FinetuneConfig:
-    """Teacher fine-tuning settings. Defaults: one epoch at lr 5e-5, batch 32 (the SST-2 88.5 reference run)."""
-
-    lr: float = 5e-5
-    batch_size: int = 32
-    epochs: float = 1.0
-    warmup_ratio: float = 0.06
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    max_length: int = TEACHER.max_length
-    max_train_examples: int | None = None   # a random subset, for quick runs
-    time_budget_min: float | None = None    # stop (keeping the best checkpoint) after this many minutes
-    eval_every: int = 500                   # steps between dev evaluations (and at the end)
-    bf16: bool = False                      # bf16 autocast (CPU with AVX-512/AMX, or CUDA)
-    freeze_word_embeddings: bool = False    # keep the vocab x hidden table fixed: a lighter backward pass
-    seed: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "FinetuneConfig":
-        return cls(**d)
 
 
 def evaluate_teacher(teacher: Teacher, task: Task, dev: Dataset, max_length: int, bf16: bool = False) -> dict:

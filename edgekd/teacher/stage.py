@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 
 from ..tasks import Dataset, Task
-from .finetune import EVAL_FILE, FinetuneConfig, evaluate_teacher, finetune
+from .config import FinetuneConfig
+from .finetune import EVAL_FILE, evaluate_teacher, finetune
 from .model import load_teacher
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edgekd.tasks import get_task, load_split
-from edgekd.teacher.finetune import FinetuneConfig
+from edgekd.teacher.config import FinetuneConfig
 from edgekd.teacher.locate import TeacherNotFound, resolve_teacher
 from edgekd.teacher.model import load_teacher, teacher_logits, token_budget_batches
 from edgekd.teacher.stage import run_teacher_stage
@@ -96,7 +96,7 @@ def test_one_teacher_config_feeds_every_stage():
     from edgekd.label import label_transfer_set
     from edgekd.pipeline.presets import BuildConfig
     from edgekd.teacher.config import TEACHER
-    from edgekd.teacher.finetune import FinetuneConfig
+    from edgekd.teacher.config import FinetuneConfig
     from edgekd.teacher.model import teacher_logits
 
     assert FinetuneConfig().max_length == TEACHER.max_length == BuildConfig.label_max_length == 128
