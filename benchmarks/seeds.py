@@ -29,7 +29,7 @@ def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int |
     from edgekd.label import load_logits
     from edgekd.metrics import paired_comparison
     from edgekd.student.data import TrainRows, read_transfer
-    from edgekd.student_stage import student_config, train_student
+    from edgekd.student_stage import StudentShape, student_config, train_student
     from edgekd.tasks import get_task, load_split
     from edgekd_contract.checkpoint import load_dev_predictions
 
@@ -42,7 +42,7 @@ def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int |
     teacher = str(build_dir / "teacher" / "model")
     transfer = str(build_dir / "augment" / "transfer.jsonl")
     rows = read_transfer(transfer, task.pair).with_logits(load_logits(str(build_dir / "label" / "cache"), transfer))
-    scfg = student_config(task, sh["embed_dim"], sh["hidden_size"], sh["mlp_size"], sh["dropout"], sh["max_length"])
+    scfg = student_config(task, StudentShape(**sh))
     per_seed = []
     for seed in seeds:
         res = {"seed": seed}

@@ -3,17 +3,19 @@ names, then the exporters' `export_bundle` (which never imports torch or this pa
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from edgekd_contract.checkpoint import StudentConfig, require_checkpoint
+from edgekd_contract.checkpoint import CONFIG_FILE, StudentConfig, require_checkpoint
 from edgekd_exporters import BudgetError, Budgets, Parity, export_bundle
 from edgekd_exporters.validate import VALIDATION_BATCH, Probe
 from edgekd_runtime.manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, Manifest
 
+from .inputs import DataOptions
 from .metrics import score
 from .tasks import TASKS
 
@@ -84,3 +86,16 @@ def export_student(checkpoint_dir: str | Path, out_dir: str | Path, *, precision
                          scorer=partial(score, metric), parity=torch_parity(checkpoint_dir, check_parity),
                          budgets=budgets, allow_budget_break=allow_budget_break, archive=archive, dev_limit=dev_limit,
                          label_names=label_names or readable_label_names(cfg))
+
+
+def run_export(checkpoint_dir: str | Path, out_dir: str | Path, *, dev: DataOptions | None,
+               log: Callable[[str], None] = print, **export_kwargs) -> Manifest:
+    """`edgekd export`: validate on `dev` (its task defaults to the checkpoint's; None: no dev data), then
+    `export_student(checkpoint_dir, out_dir, **export_kwargs)`."""
+    ckpt = Path(checkpoint_dir)
+    if not (ckpt / CONFIG_FILE).is_file():
+        raise FileNotFoundError(f"{ckpt}: no {CONFIG_FILE}; is it a student checkpoint from `edgekd distill`?")
+    cfg = StudentConfig.read(ckpt)
+    dev_data, metric = (replace(dev, task=dev.task or cfg.task).load_dev_for_export(log) if dev is not None
+                        else (None, None))
+    return export_student(ckpt, out_dir, dev_data=dev_data, metric=metric, **export_kwargs)

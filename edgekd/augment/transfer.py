@@ -21,6 +21,7 @@ import numpy as np
 from edgekd_contract.fsutil import write_json_atomic
 
 from .. import __version__
+from ..inputs import DataOptions
 from ..tasks import Dataset
 from .config import AugmentConfig
 from .pos import Tagger, load_tagger
@@ -208,6 +209,16 @@ def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfi
     }
     write_json_atomic(meta_path(out_path), meta)
     return meta
+
+
+def run_augment(data: DataOptions, out_path: str | Path, overrides: dict, seed: int, *, tagger="auto",
+                mask_token: str = "[MASK]", limit: int | None = None, progress: bool = True) -> dict:
+    """`edgekd augment`: the first `limit` training rows of the task, then `build_transfer_set` with the task's
+    default AugmentConfig, `overrides` (None keeps a default) applied."""
+    t, train = data.load_train(limit)
+    cfg = AugmentConfig.for_task(t.pair, **overrides)
+    return build_transfer_set(train, out_path, cfg, seed, tagger=tagger, mask_token=mask_token, progress=progress,
+                              task=t.name)
 
 
 def read_meta(out_path: str | Path) -> dict:

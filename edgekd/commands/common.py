@@ -6,12 +6,17 @@ from pathlib import Path
 
 import click
 
-
+from ..inputs import DataOptions
 from ..tasks import DataError
 
 
+DATA_FIELDS = ("task", "data_dir", "train_file", "dev_file", "text_col", "text_pair_col", "label_col", "labels",
+               "metric", "skip_bad", "hf")
+
+
 def data_options(f):
-    """--task/--data-dir/--train-file/--dev-file/--text-col/--text-pair-col/--label-col/--labels/--skip-bad/--hf."""
+    """--task/--data-dir/--train-file/--dev-file/--text-col/--text-pair-col/--label-col/--labels/--skip-bad/--hf,
+    handed to the command as one `data: DataOptions` argument."""
     opts = [
         click.option("--task", default="sst2", show_default=True,
                      help="Registered task (sst2, mrpc, rte, cola) or a name for your own data."),
@@ -29,9 +34,14 @@ def data_options(f):
         click.option("--skip-bad", is_flag=True, help="Skip malformed rows (they are counted) instead of failing."),
         click.option("--hf", is_flag=True, help="Load a GLUE task with Hugging Face datasets (needs network)."),
     ]
+
+    @functools.wraps(f)
+    def packed(*a, **k):
+        return f(*a, data=DataOptions(**{n: k.pop(n) for n in DATA_FIELDS}), **k)
+
     for o in reversed(opts):
-        f = o(f)
-    return f
+        packed = o(packed)
+    return packed
 
 
 def friendly_errors(f):

@@ -24,3 +24,15 @@ def load_device_profile(name_or_path: str | Path, search: list[Path] | None = No
     from edgekd_runtime.profile import load_profile
 
     return load_profile(name_or_path, search, quant_presets=known_quant_presets())
+
+
+def describe_profiles(search: list[Path] | None = None) -> list[str]:
+    """One line per known profile: name, whether it was measured here or is a specification, description, path."""
+    from edgekd_runtime.profile import list_profiles
+
+    lines = []
+    for p in list_profiles(search):
+        prof = load_device_profile(p)
+        status = "measured here" if prof.measured_here else "specification"
+        lines.append(f"{prof.name:16s} {status:14s} {prof.description}  ({p})")
+    return lines

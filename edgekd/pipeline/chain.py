@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from ..inputs import DataOptions
 from ..tasks import Dataset, Task
-from .presets import BuildConfig
+from .presets import BuildConfig, build_config
 from .stages import Stage, StageResult, run_stages
 
 
@@ -70,8 +71,7 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         from ..student.data import TrainRows, read_transfer
         from ..student_stage import student_config, summary_line, train_student
 
-        sh = cfg.student
-        scfg = student_config(task, sh.embed_dim, sh.hidden_size, sh.mlp_size, sh.dropout, sh.max_length)
+        scfg = student_config(task, cfg.student)
         if gold_only:
             rows, dcfg = TrainRows.from_dataset(train), replace(cfg.distill, loss="ce", alpha=0.0)
         else:
@@ -148,6 +148,21 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         stages.append(Stage("profile", {"device": inp.device, "quick": cfg.profile_quick}, run_profile,
                             deps=("export", "teacher")))
     return stages
+
+
+def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", overrides: dict | None = None,
+              teacher: str | None = None, device: str = "cpu-2t", threads: int | None = None, progress: bool = True,
+              force: tuple[str, ...] = (), log: Callable[[str], None] = print) -> dict[str, Any]:
+    """`edgekd build`: load the task's data, make the preset's BuildConfig with `overrides` (see
+    `presets.build_config`), and run the chain."""
+    from ..teacher.stage import set_threads
+
+    set_threads(threads)
+    t, train, dev = data.load()
+    cfg = build_config(preset, t.pair, **(overrides or {}))
+    inputs = BuildInputs(task=t, train=train, dev=dev, teacher=teacher, device=device, threads=threads,
+                         progress=progress)
+    return build(cfg, inputs, out_dir, log=log, force=force)
 
 
 def build(cfg: BuildConfig, inp: BuildInputs, out_dir: str | Path, log: Callable[[str], None] = print,

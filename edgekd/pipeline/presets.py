@@ -13,18 +13,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from ..augment.config import AugmentConfig
 from ..distill.config import DistillConfig
+from ..student_stage import StudentShape
 from ..teacher.config import TEACHER, FinetuneConfig
-
-
-@dataclass(frozen=True)
-class StudentShape:
-    """The student's size; pair tasks use the paper's larger pair sizes unless overridden."""
-
-    embed_dim: int = 128
-    hidden_size: int | None = None   # None: 150 single, 300 pairs
-    mlp_size: int | None = None      # None: 200 single, 400 pairs
-    dropout: float = 0.1
-    max_length: int = 64
 
 
 @dataclass(frozen=True)
@@ -47,6 +37,9 @@ class BuildConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+PRESETS = ("quick", "paper")
 
 
 def preset(name: str, pair: bool) -> BuildConfig:
@@ -81,4 +74,19 @@ def preset(name: str, pair: bool) -> BuildConfig:
     raise ValueError(f"unknown preset {name!r}; known: quick, paper")
 
 
-PRESETS = ("quick", "paper")
+def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: int | None = None,
+                 optimizer: str | None = None, time_budget: float | None = None, teacher_examples: int | None = None,
+                 no_pos: bool = False, baseline: bool = True, profile: bool = True) -> BuildConfig:
+    """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value)."""
+    cfg = preset(name, pair)
+    if n_iter is not None:
+        cfg = replace(cfg, augment=replace(cfg.augment, n_iter=n_iter))
+    if epochs is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, epochs=epochs))
+    if optimizer is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, optimizer=optimizer))
+    if time_budget is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, time_budget_min=time_budget))
+    if teacher_examples is not None:
+        cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=teacher_examples))
+    return replace(cfg, no_pos=no_pos, baseline=baseline, profile=profile)
