@@ -50,7 +50,7 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
                        rebuild: bool = False, shard: tuple[int, int] | None = None, progress: bool = True,
                        max_tokens: int = TEACHER.max_tokens, limit: int | None = None) -> LogitsCache:
     """Label the first `limit` (default all) rows of a transfer set with `teacher` (an edgekd Teacher)."""
-    from ..teacher.model import bf16_enabled, teacher_logits, weights_hash
+    from ..teacher.model import bf16_enabled, weights_hash
 
     if chunk_rows < 1:
         raise CacheError(f"chunk_rows={chunk_rows} must be >= 1")
@@ -72,60 +72,17 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
               "n_chunks": n_chunks, "chunks": [c0, c1], "row_range": [r0, r1],
               "shard": list(shard) if shard is not None else None}
 
-    old = read_cache_json(unit / HEADER)
-    if old is not None:
-        why = header_differences(old, header)
-        if rebuild:
-            log_note(f"rebuilding {unit}: " + ("; ".join(why) if why else "--rebuild asked for a fresh cache"))
-            clear_unit(unit)
-        elif why:
-            raise StaleCache(f"{unit / HEADER}: stale cache, " + "; ".join(why) + ". It was made for another "
-                             "teacher, transfer set or setting: pass --rebuild (rebuild=True) to relabel from "
-                             "scratch, or choose another --out")
-        elif old.get("complete") and (unit / LOGITS).is_file():
-            log_note(f"{unit}: cache is up to date ({r1 - r0} rows), nothing to do")
-            return LogitsCache(unit, old)
-        elif old.get("complete"):
-            log_note(f"{unit}: header says complete but {LOGITS} is missing; relabelling")
-            clear_unit(unit)
+    reused = _reuse_or_clear(unit, header, rebuild)
+    if reused is not None:
+        return reused
     unit.mkdir(parents=True, exist_ok=True)
     if not (unit / HEADER).exists():
         _write_json_atomic(unit / HEADER, header)
-
-    from numpy.lib.format import open_memmap
-
-    shape = (r1 - r0, key["num_labels"])
-    prog = read_cache_json(unit / PROGRESS)
-    if prog is None or prog.get("key") != key or not (unit / LOGITS).exists():
-        mm = open_memmap(unit / LOGITS, mode="w+", dtype=np.float32, shape=shape)
-        mm.flush()
-        del mm
-        done: set[int] = set()
-        _write_json_atomic(unit / PROGRESS, {"key": key, "done": []})
-    else:
-        done = {int(c) for c in prog["done"]}
-        log_note(f"resuming {unit}: {len(done)} of {c1 - c0} chunks already done")
-    mm = open_memmap(unit / LOGITS, mode="r+")
-    if mm.shape != shape or mm.dtype != np.float32:
-        raise CacheError(f"{unit / LOGITS}: shape {mm.shape} {mm.dtype}, expected {shape} float32; pass --rebuild")
-
-    from tqdm.auto import tqdm
-
+    mm, done = _open_logits(unit, key, (r1 - r0, key["num_labels"]), c1 - c0)
     todo = [c for c in range(c0, c1) if c not in done]
-    bar = tqdm(total=sum(min(rows, (c + 1) * chunk_rows) - c * chunk_rows for c in todo), disable=not progress,
-               desc="teacher logits", unit="row", dynamic_ncols=True, mininterval=1.0)
-    t0, labelled = time.perf_counter(), 0
-    for c in todo:
-        a, b = c * chunk_rows, min(rows, (c + 1) * chunk_rows)
-        texts, pairs = idx.rows(a, b)
-        mm[a - r0:b - r0] = teacher_logits(teacher, texts, pairs, max_length=max_length, max_tokens=max_tokens,
-                                           bf16=bf16, progress=False)
-        mm.flush()
-        done.add(c)
-        _write_json_atomic(unit / PROGRESS, {"key": key, "done": sorted(done)})
-        labelled += b - a
-        bar.update(b - a)
-    bar.close()
+    t0 = time.perf_counter()
+    labelled = _label_chunks(teacher, idx, mm, unit, key, todo, done, r0,
+                             dict(max_length=max_length, max_tokens=max_tokens, bf16=bf16), progress)
     wall = time.perf_counter() - t0
     del mm
     header.update(complete=True, stats={"rows_labelled_this_run": labelled, "label_s": round(wall, 3),
@@ -136,6 +93,74 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
     return LogitsCache(unit, header, labelled)
 
 
+def _reuse_or_clear(unit: Path, header: dict, rebuild: bool) -> LogitsCache | None:
+    """The finished cache in `unit` when it is up to date; else clear it (rebuild, or a complete header without
+    logits), refuse it (stale), or leave a partial run to resume; None means: label."""
+    old = read_cache_json(unit / HEADER)
+    if old is None:
+        return None
+    why = header_differences(old, header)
+    if rebuild:
+        log_note(f"rebuilding {unit}: " + ("; ".join(why) if why else "--rebuild asked for a fresh cache"))
+        clear_unit(unit)
+    elif why:
+        raise StaleCache(f"{unit / HEADER}: stale cache, " + "; ".join(why) + ". It was made for another "
+                         "teacher, transfer set or setting: pass --rebuild (rebuild=True) to relabel from "
+                         "scratch, or choose another --out")
+    elif old.get("complete") and (unit / LOGITS).is_file():
+        r0, r1 = header["row_range"]
+        log_note(f"{unit}: cache is up to date ({r1 - r0} rows), nothing to do")
+        return LogitsCache(unit, old)
+    elif old.get("complete"):
+        log_note(f"{unit}: header says complete but {LOGITS} is missing; relabelling")
+        clear_unit(unit)
+    return None
+
+
+def _open_logits(unit: Path, key: dict, shape: tuple[int, int], n_chunks: int) -> tuple[np.ndarray, set[int]]:
+    """(the logits memmap, the chunks already done): a fresh zeroed file, or the one a killed run left."""
+    from numpy.lib.format import open_memmap
+
+    prog = read_cache_json(unit / PROGRESS)
+    if prog is None or prog.get("key") != key or not (unit / LOGITS).exists():
+        mm = open_memmap(unit / LOGITS, mode="w+", dtype=np.float32, shape=shape)
+        mm.flush()
+        del mm
+        done: set[int] = set()
+        _write_json_atomic(unit / PROGRESS, {"key": key, "done": []})
+    else:
+        done = {int(c) for c in prog["done"]}
+        log_note(f"resuming {unit}: {len(done)} of {n_chunks} chunks already done")
+    mm = open_memmap(unit / LOGITS, mode="r+")
+    if mm.shape != shape or mm.dtype != np.float32:
+        raise CacheError(f"{unit / LOGITS}: shape {mm.shape} {mm.dtype}, expected {shape} float32; pass --rebuild")
+    return mm, done
+
+
+def _label_chunks(teacher, idx, mm: np.ndarray, unit: Path, key: dict, todo: list[int], done: set[int], r0: int,
+                  run_kw: dict, progress: bool) -> int:
+    """Label chunks `todo` into the memmap, flushing it and recording progress after each; the rows labelled."""
+    from tqdm.auto import tqdm
+
+    from ..teacher.model import teacher_logits
+
+    rows, chunk_rows = key["rows"], key["chunk_rows"]
+    bar = tqdm(total=sum(min(rows, (c + 1) * chunk_rows) - c * chunk_rows for c in todo), disable=not progress,
+               desc="teacher logits", unit="row", dynamic_ncols=True, mininterval=1.0)
+    labelled = 0
+    for c in todo:
+        a, b = c * chunk_rows, min(rows, (c + 1) * chunk_rows)
+        texts, pairs = idx.rows(a, b)
+        mm[a - r0:b - r0] = teacher_logits(teacher, texts, pairs, progress=False, **run_kw)
+        mm.flush()
+        done.add(c)
+        _write_json_atomic(unit / PROGRESS, {"key": key, "done": sorted(done)})
+        labelled += b - a
+        bar.update(b - a)
+    bar.close()
+    return labelled
+
+
 def merge_shards(out_dir: str | Path, transfer_path: str | Path | None = None, *, rebuild: bool = False) -> LogitsCache:
     """Check that the shards under OUT/shards cover every chunk exactly once with one key; write OUT/logits.npy."""
     out = Path(out_dir)
@@ -143,28 +168,8 @@ def merge_shards(out_dir: str | Path, transfer_path: str | Path | None = None, *
     if not found:
         raise CacheError(f"{out / SHARDS}: no shard caches to merge (label with --shard i/n first)")
     heads = [(p.parent, read_cache_json(p)) for p in found]
-    ref_dir, ref = heads[0]
-    owner: dict[int, Path] = {}
-    for d, h in heads:
-        if h.get("format") != FORMAT:
-            raise CacheError(f"{d / HEADER}: not an edgekd logits cache")
-        diff = key_diff(ref["key"], h["key"])
-        if diff:
-            raise CacheError(f"shards disagree: {d.name} vs {ref_dir.name}: " + "; ".join(diff))
-        if not h.get("complete"):
-            p = read_cache_json(d / PROGRESS) or {"done": []}
-            c0, c1 = h["chunks"]
-            raise CacheError(f"shard {d.name} is incomplete ({len(p['done'])} of {c1 - c0} chunks): rerun its "
-                             f"`edgekd label ... --shard {h['shard'][0]}/{h['shard'][1]}`")
-        for c in range(*h["chunks"]):
-            if c in owner:
-                raise CacheError(f"chunk {c} is covered twice, by shards {owner[c].name} and {d.name}; "
-                                 "remove the shards of the other split")
-            owner[c] = d
-    missing = [c for c in range(ref["n_chunks"]) if c not in owner]
-    if missing:
-        raise CacheError(f"{len(missing)} of {ref['n_chunks']} chunks have no shard (first: {missing[0]}); "
-                         "label the missing shards")
+    ref = heads[0][1]
+    _check_coverage(heads)
     if transfer_path is not None:
         sha = index_transfer(transfer_path).sha256
         if sha != ref["key"]["transfer_sha256"]:
@@ -191,3 +196,27 @@ def merge_shards(out_dir: str | Path, transfer_path: str | Path | None = None, *
     return LogitsCache(out, header)
 
 
+def _check_coverage(heads: list[tuple[Path, dict]]) -> None:
+    """CacheError unless the shard headers share one key, are complete, and cover every chunk exactly once."""
+    ref_dir, ref = heads[0]
+    owner: dict[int, Path] = {}
+    for d, h in heads:
+        if h.get("format") != FORMAT:
+            raise CacheError(f"{d / HEADER}: not an edgekd logits cache")
+        diff = key_diff(ref["key"], h["key"])
+        if diff:
+            raise CacheError(f"shards disagree: {d.name} vs {ref_dir.name}: " + "; ".join(diff))
+        if not h.get("complete"):
+            p = read_cache_json(d / PROGRESS) or {"done": []}
+            c0, c1 = h["chunks"]
+            raise CacheError(f"shard {d.name} is incomplete ({len(p['done'])} of {c1 - c0} chunks): rerun its "
+                             f"`edgekd label ... --shard {h['shard'][0]}/{h['shard'][1]}`")
+        for c in range(*h["chunks"]):
+            if c in owner:
+                raise CacheError(f"chunk {c} is covered twice, by shards {owner[c].name} and {d.name}; "
+                                 "remove the shards of the other split")
+            owner[c] = d
+    missing = [c for c in range(ref["n_chunks"]) if c not in owner]
+    if missing:
+        raise CacheError(f"{len(missing)} of {ref['n_chunks']} chunks have no shard (first: {missing[0]}); "
+                         "label the missing shards")
