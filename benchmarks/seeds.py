@@ -25,7 +25,7 @@ import click
 def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int | None, data_dir: str | None,
               progress: bool) -> dict:
     """Train distilled + baseline students per seed; return per-seed scores and paired tests."""
-    from edgekd.distill import DistillConfig
+    from edgekd.distill.config import DistillConfig
     from edgekd.label import load_logits
     from edgekd.metrics import paired_comparison
     from edgekd.student.data import TrainRows, read_transfer

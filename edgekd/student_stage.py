@@ -62,7 +62,7 @@ def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *,
                   cfg: DistillConfig, scfg: StudentConfig, teacher_dev: bool = True, threads: int | None = None,
                   progress: bool = True, provenance: dict | None = None, log=print) -> dict[str, Any]:
     """Train one student (distilled, or gold-only when cfg.loss == "ce") and return its metrics record."""
-    from .distill import distill
+    from .distill.train import distill
 
     tdir = teacher_dir_files(teacher)
     embed_init = cfg.embed_init
