@@ -88,8 +88,8 @@ def measure(entries: Sequence[Entry], items: Sequence, labels: np.ndarray, task,
             progress=print) -> list[dict[str, Any]]:
     """Metric, latency, throughput and (cfg.rss) peak RSS of every entry; one JSON-able row each, table order."""
     from edgekd.devices.measure import interleaved_latency, interleaved_throughput, peak_rss, predict_all
-    from edgekd.devices.stats import latency_summary, rate_summary
     from edgekd.metrics import score
+    from edgekd_runtime.measure import latency_summary, rate_summary
 
     metrics = {}
     with _Threads(cfg.threads):

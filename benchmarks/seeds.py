@@ -25,13 +25,13 @@ import click
 def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int | None, data_dir: str | None,
               progress: bool) -> dict:
     """Train distilled + baseline students per seed; return per-seed scores and paired tests."""
-    from edgekd.distill import DistillConfig
+    from edgekd.distill.config import DistillConfig
     from edgekd.label import load_logits
     from edgekd.metrics import paired_comparison
-    from edgekd.student.checkpoint import load_dev_predictions
     from edgekd.student.data import TrainRows, read_transfer
-    from edgekd.student_stage import student_config, train_student
+    from edgekd.student_stage import StudentShape, student_config, train_student
     from edgekd.tasks import get_task, load_split
+    from edgekd_contract.checkpoint import load_dev_predictions
 
     cfg_json = json.loads((build_dir / "build_config.json").read_text())
     dcfg = DistillConfig.from_dict(cfg_json["distill"])
@@ -42,7 +42,7 @@ def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int |
     teacher = str(build_dir / "teacher" / "model")
     transfer = str(build_dir / "augment" / "transfer.jsonl")
     rows = read_transfer(transfer, task.pair).with_logits(load_logits(str(build_dir / "label" / "cache"), transfer))
-    scfg = student_config(task, sh["embed_dim"], sh["hidden_size"], sh["mlp_size"], sh["dropout"], sh["max_length"])
+    scfg = student_config(task, StudentShape(**sh))
     per_seed = []
     for seed in seeds:
         res = {"seed": seed}

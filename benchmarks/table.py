@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
+from edgekd_runtime.measure import format_bytes
+
 STUDENT = "student-int8"
 TEACHER = "teacher"
 GOAL_POINTS = 2.0            # the int8 student must be within this many points of its teacher's metric
@@ -80,12 +82,7 @@ def verdict(rows: Sequence[Mapping[str, Any]], student: str = STUDENT, teacher: 
 # ---- formatting ------------------------------------------------------------------------------------------------
 
 def fmt_bytes(n: int | None) -> str:
-    if n is None:
-        return "n/a"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}" if n < 100 * size else f"{n / size:.0f} {unit}"
-    return f"{n} B"
+    return format_bytes(n, missing="n/a")
 
 
 def fmt_ms(ms: float | None) -> str:

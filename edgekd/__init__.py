@@ -2,4 +2,6 @@
 
 Importing this package is cheap and torch-free; torch is imported only by the modules that train.
 """
-__version__ = "0.2.0"
+from edgekd_contract import __version__  # one version for the distribution
+
+__all__ = ["__version__"]

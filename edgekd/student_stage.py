@@ -1,30 +1,46 @@
 """The distill stage as one library call: student shape for the task, embedding init, teacher dev scores, training.
 
-Both `edgekd distill` and `edgekd build` go through `train_student`, so a build and a hand-run produce the
-same student for the same settings.
+Both `edgekd distill` (`run_distill`) and `edgekd build` go through `train_student`, so a build and a hand-run
+produce the same student for the same settings. Importing this module does not load torch.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .distill import DistillConfig, distill
-from .student.config import StudentConfig
+from edgekd_contract.checkpoint import StudentConfig
+
+from .distill.config import DistillConfig
+from .inputs import DataOptions
 from .student.data import TrainRows
 from .student.embeddings import teacher_dir_files, teacher_embedding_table
-from .tasks import Dataset, Task
+from .tasks import DataError, Dataset, Task
+from .teacher.config import TEACHER
 
 
-def student_config(task: Task, embed_dim: int = 128, hidden_size: int | None = None, mlp_size: int | None = None,
-                   dropout: float = 0.1, max_length: int = 64) -> StudentConfig:
-    """Paper sizes by default: 150/200 for single sentences, 300/400 for pairs (vocab_size is set by training)."""
+@dataclass(frozen=True)
+class StudentShape:
+    """The student's size; pair tasks use the paper's larger pair sizes unless overridden."""
+
+    embed_dim: int = 128
+    hidden_size: int | None = None   # None: 150 single, 300 pairs
+    mlp_size: int | None = None      # None: 200 single, 400 pairs
+    dropout: float = 0.1
+    max_length: int = 64
+
+
+def student_config(task: Task, shape: StudentShape = StudentShape()) -> StudentConfig:
+    """The BiLSTM family's StudentConfig for `task`: paper sizes by default, 150/200 for single sentences and
+    300/400 for pairs (vocab_size is set by training)."""
     return StudentConfig(kind="siamese_bilstm" if task.pair else "bilstm", task=task.name,
-                         labels=task.label_names,
-                         embed_dim=embed_dim, hidden_size=hidden_size or (300 if task.pair else 150),
-                         mlp_size=mlp_size or (400 if task.pair else 200), dropout=dropout, max_length=max_length)
+                         labels=task.label_names, embed_dim=shape.embed_dim,
+                         hidden_size=shape.hidden_size or (300 if task.pair else 150),
+                         mlp_size=shape.mlp_size or (400 if task.pair else 200), dropout=shape.dropout,
+                         max_length=shape.max_length)
 
 
 def teacher_dev_logits(teacher_dir: Path, task: Task, dev: Dataset, log=print) -> np.ndarray | None:
@@ -39,13 +55,15 @@ def teacher_dev_logits(teacher_dir: Path, task: Task, dev: Dataset, log=print) -
     if not teacher.has_head:
         log(f"note: {teacher_dir} has no head for {task.name}; teacher dev score skipped")
         return None
-    return teacher_logits(teacher, dev.texts, dev.text_pairs, max_length=128)
+    return teacher_logits(teacher, dev.texts, dev.text_pairs, max_length=TEACHER.max_length)
 
 
 def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *, teacher: str | None,
                   cfg: DistillConfig, scfg: StudentConfig, teacher_dev: bool = True, threads: int | None = None,
                   progress: bool = True, provenance: dict | None = None, log=print) -> dict[str, Any]:
     """Train one student (distilled, or gold-only when cfg.loss == "ce") and return its metrics record."""
+    from .distill.train import distill
+
     tdir = teacher_dir_files(teacher)
     embed_init = cfg.embed_init
     table = teacher_embedding_table(tdir) if embed_init == "teacher" or Path(embed_init).is_file() else None
@@ -53,6 +71,40 @@ def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *,
     return distill(cfg, scfg, rows, dev, out, tokenizer_file=tdir / "tokenizer.json", metric=task.metric,
                    embedding_table=table, dev_teacher_logits=dev_teacher,
                    provenance={"teacher": str(tdir), **(provenance or {})}, threads=threads, progress=progress)
+
+
+def training_rows(task: Task, train: Dataset | None, transfer: str | Path | None = None,
+                  logits_dir: str | Path | None = None, originals_only: bool = False) -> tuple[TrainRows, dict]:
+    """(rows, provenance): the transfer set's rows (else the original training rows), with the teacher logits of
+    `logits_dir` when given (recorded in the provenance), optionally only the un-augmented rows."""
+    from .student.data import read_logits, read_transfer
+
+    provenance: dict = {}
+    rows = read_transfer(transfer, task.pair) if transfer is not None else TrainRows.from_dataset(train)
+    if logits_dir is not None:
+        rows = rows.with_logits(read_logits(logits_dir, transfer), source=rows.source)
+        cache_json = Path(logits_dir) / "cache.json"
+        provenance["logits_cache"] = {"dir": str(logits_dir), "cache": json.loads(cache_json.read_text())}
+    if originals_only:
+        rows = rows.originals()
+    return rows, provenance
+
+
+def run_distill(data: DataOptions, out: str | Path, *, teacher: str | None, cfg: DistillConfig,
+                shape: StudentShape = StudentShape(), no_distill: bool = False, transfer: str | Path | None = None,
+                logits_dir: str | Path | None = None, originals_only: bool = False, teacher_dev: bool = True,
+                threads: int | None = None, progress: bool = True, log=print) -> tuple[Task, dict[str, Any]]:
+    """`edgekd distill`: check the inputs fit the mode, load the data and rows, train; (task, metrics record)."""
+    if no_distill and (transfer or logits_dir):
+        raise DataError("--no-distill trains on gold labels only; drop --transfer/--logits")
+    if not no_distill and logits_dir is None:
+        raise DataError("distillation needs teacher logits: pass --logits DIR (from `edgekd label`), "
+                        "or --no-distill for the gold-label baseline")
+    t, train, dev = data.load(need_train=transfer is None)
+    rows, provenance = training_rows(t, train, transfer, logits_dir, originals_only)
+    rec = train_student(t, rows, dev, out, teacher=teacher, cfg=cfg, scfg=student_config(t, shape),
+                        teacher_dev=teacher_dev, threads=threads, progress=progress, provenance=provenance, log=log)
+    return t, rec
 
 
 def summary_line(task: Task, rec: dict[str, Any]) -> str:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:      # `tests.helpers` (shared fixtures) imports from the repository root
+    sys.path.insert(0, str(REPO))
 GLUE = Path(os.environ.get("EDGEKD_GLUE_DIR", REPO.parent / "shared" / "data" / "glue"))
 
 

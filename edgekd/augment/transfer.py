@@ -14,12 +14,16 @@ import json
 import os
 import time
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from edgekd_contract.fsutil import write_json_atomic
+
 from .. import __version__
-from ..fsutil import write_json_atomic
+from ..inputs import DataOptions
 from ..tasks import Dataset
 from .config import AugmentConfig
 from .pos import Tagger, load_tagger
@@ -120,13 +124,50 @@ def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfi
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     words = _words(dataset)
-    n = len(words)
+    tagged = _tag_all(words, tg, progress)
+    t_tag = time.perf_counter() - t0
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        writer = _RowWriter(f, pair=dataset.text_pairs is not None)
+        counts = _write_rows(writer, dataset, words, tagged, cfg, seed, mask_token, progress)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, out_path)
+    wall = time.perf_counter() - t0
+    n, written = len(words), len(words) + counts["augmented"]
+    meta = {
+        "format": FORMAT, "edgekd_version": __version__, "task": task, "pair": writer.pair, "seed": int(seed),
+        "config": {**cfg.to_dict(), "tagger": tg.describe() if tg is not None else "none"},
+        "pos_rule": "on" if tg is not None else "off (--no-pos)",
+        "mask_token": mask_token,
+        "input": {"fingerprint": dataset.fingerprint(), "source": dataset.source, "rows": n},
+        "counts": {"originals": n, "original_duplicates": counts["original_duplicates"],
+                   "generated": n * cfg.n_iter, "duplicates_dropped": counts["duplicates_dropped"],
+                   "augmented": counts["augmented"], "written": written, "by_aug": counts["by_aug"]},
+        "pos_table": {"entries": len(tagged.table), "tags": len(tagged.table.tags)},
+        "file": {"name": out_path.name, "sha256": writer.sha.hexdigest(), "bytes": writer.n_bytes, "rows": written},
+        "wall_s": round(wall, 3), "tag_s": round(t_tag, 3),
+        "rows_per_s": round(written / wall, 1) if wall > 0 else None,
+    }
+    write_json_atomic(meta_path(out_path), meta)
+    return meta
 
-    # Pass 1: tag every sentence once; count (tag, word) entries for the POS unigram tables.
+
+@dataclass(frozen=True)
+class _Tagged:
+    """Pass 1's result: the POS unigram tables and every sentence's word ids (sentence k = ids[offsets[k]:...])."""
+
+    table: Any
+    ids: np.ndarray        # int32 (total words,)
+    offsets: list[int]
+
+
+def _tag_all(words: list[list[list[str]]], tg: Tagger | None, progress: bool) -> _Tagged:
+    """Pass 1: tag every sentence once; count (tag, word) entries for the POS unigram tables."""
     builder, flat, offsets = PosTableBuilder(), array("i"), [0]
     sentences = (s for ex in words for s in ex)
     tags = tg.tag(sentences) if tg is not None else (["-"] * len(s) for ex in words for s in ex)
-    bar = _bar(n, progress, "POS tagging" if tg is not None else "reading")
+    bar = _bar(len(words), progress, "POS tagging" if tg is not None else "reading")
     for ex in words:
         for s in ex:
             flat.extend(builder.add(s, next(tags)))
@@ -135,78 +176,73 @@ def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfi
     bar.close()
     table, remap = builder.finish()
     ids = remap[np.frombuffer(flat, dtype=np.int32)] if len(flat) else np.zeros(0, np.int32)  # (total words,)
-    del flat
-    t_tag = time.perf_counter() - t0
+    return _Tagged(table, ids, offsets)
 
-    # Pass 2: stream originals, then each example's deduplicated augmentations.
-    seen = HashSet64(expected=n * (1 + cfg.n_iter))
-    sha, n_bytes, buf = hashlib.sha256(), 0, []
-    by_aug: dict[str, int] = {}
-    orig_dups = dropped = written_aug = 0
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    pair = dataset.text_pairs is not None
 
-    def emit(f, texts, label: int, src: int, aug: str) -> None:
+class _RowWriter:
+    """JSONL rows, buffered, with the running sha256 and byte count of what was written."""
+
+    def __init__(self, f, pair: bool) -> None:
+        self.f, self.pair = f, pair
+        self.sha, self.n_bytes, self.buf = hashlib.sha256(), 0, []
+
+    def emit(self, texts, label: int, src: int, aug: str) -> None:
         row = {"text": texts[0]}
-        if pair:
+        if self.pair:
             row["text_pair"] = texts[1]
         row.update(label=label, src=src, aug=aug)
-        buf.append(json.dumps(row, ensure_ascii=False))
-        if len(buf) >= _FLUSH_ROWS:
-            flush(f)
+        self.buf.append(json.dumps(row, ensure_ascii=False))
+        if len(self.buf) >= _FLUSH_ROWS:
+            self.flush()
 
-    def flush(f) -> None:
-        nonlocal n_bytes
-        if buf:
-            data = ("\n".join(buf) + "\n").encode("utf-8")
-            f.write(data)
-            sha.update(data)
-            n_bytes += len(data)
-            buf.clear()
+    def flush(self) -> None:
+        if self.buf:
+            data = ("\n".join(self.buf) + "\n").encode("utf-8")
+            self.f.write(data)
+            self.sha.update(data)
+            self.n_bytes += len(data)
+            self.buf.clear()
 
-    with open(tmp, "wb") as f:
-        for i, ex in enumerate(words):
-            texts = (dataset.texts[i],) if not pair else (dataset.texts[i], dataset.text_pairs[i])
-            if not seen.add(row_hash([" ".join(s) for s in ex])):
-                orig_dups += 1                       # kept: the original training set is written in full
-            emit(f, texts, int(dataset.labels[i]), i, "orig")
-        bar = _bar(n, progress, "augmenting")
-        for i, ex in enumerate(words):
-            rng = np.random.default_rng([seed, i])
-            sides = [ids[offsets[j]:offsets[j + 1]] for j in range(len(ex) * i, len(ex) * (i + 1))]
-            for texts, bits in augment_example(sides, table, cfg, rng, mask_token):
-                if not seen.add(row_hash(texts)):
-                    dropped += 1
-                    continue
-                name = aug_name(bits)
-                by_aug[name] = by_aug.get(name, 0) + 1
-                written_aug += 1
-                emit(f, texts, -1, i, name)
-            bar.update(1)
-        bar.close()
-        flush(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, out_path)
-    wall = time.perf_counter() - t0
 
-    written = n + written_aug
-    meta = {
-        "format": FORMAT, "edgekd_version": __version__, "task": task, "pair": pair, "seed": int(seed),
-        "config": {**cfg.to_dict(), "tagger": tg.describe() if tg is not None else "none"},
-        "pos_rule": "on" if tg is not None else "off (--no-pos)",
-        "mask_token": mask_token,
-        "input": {"fingerprint": dataset.fingerprint(), "source": dataset.source, "rows": n},
-        "counts": {"originals": n, "original_duplicates": orig_dups, "generated": n * cfg.n_iter,
-                   "duplicates_dropped": dropped, "augmented": written_aug, "written": written,
-                   "by_aug": dict(sorted(by_aug.items()))},
-        "pos_table": {"entries": len(table), "tags": len(table.tags)},
-        "file": {"name": out_path.name, "sha256": sha.hexdigest(), "bytes": n_bytes, "rows": written},
-        "wall_s": round(wall, 3), "tag_s": round(t_tag, 3),
-        "rows_per_s": round(written / wall, 1) if wall > 0 else None,
-    }
-    write_json_atomic(meta_path(out_path), meta)
-    return meta
+def _write_rows(writer: _RowWriter, dataset: Dataset, words, tagged: _Tagged, cfg: AugmentConfig, seed: int,
+                mask_token: str, progress: bool) -> dict[str, Any]:
+    """Pass 2: stream the originals, then each example's deduplicated augmentations; the counts."""
+    n = len(words)
+    seen = HashSet64(expected=n * (1 + cfg.n_iter))
+    by_aug: dict[str, int] = {}
+    orig_dups = dropped = written_aug = 0
+    for i, ex in enumerate(words):
+        texts = (dataset.texts[i],) if not writer.pair else (dataset.texts[i], dataset.text_pairs[i])
+        if not seen.add(row_hash([" ".join(s) for s in ex])):
+            orig_dups += 1                       # kept: the original training set is written in full
+        writer.emit(texts, int(dataset.labels[i]), i, "orig")
+    bar = _bar(n, progress, "augmenting")
+    for i, ex in enumerate(words):
+        rng = np.random.default_rng([seed, i])
+        sides = [tagged.ids[tagged.offsets[j]:tagged.offsets[j + 1]] for j in range(len(ex) * i, len(ex) * (i + 1))]
+        for texts, bits in augment_example(sides, tagged.table, cfg, rng, mask_token):
+            if not seen.add(row_hash(texts)):
+                dropped += 1
+                continue
+            name = aug_name(bits)
+            by_aug[name] = by_aug.get(name, 0) + 1
+            written_aug += 1
+            writer.emit(texts, -1, i, name)
+        bar.update(1)
+    bar.close()
+    writer.flush()
+    return {"original_duplicates": orig_dups, "duplicates_dropped": dropped, "augmented": written_aug,
+            "by_aug": dict(sorted(by_aug.items()))}
+
+
+def run_augment(data: DataOptions, out_path: str | Path, overrides: dict, seed: int, *, tagger="auto",
+                mask_token: str = "[MASK]", limit: int | None = None, progress: bool = True) -> dict:
+    """`edgekd augment`: the first `limit` training rows of the task, then `build_transfer_set` with the task's
+    default AugmentConfig, `overrides` (None keeps a default) applied."""
+    t, train = data.load_train(limit)
+    cfg = AugmentConfig.for_task(t.pair, **overrides)
+    return build_transfer_set(train, out_path, cfg, seed, tagger=tagger, mask_token=mask_token, progress=progress,
+                              task=t.name)
 
 
 def read_meta(out_path: str | Path) -> dict:

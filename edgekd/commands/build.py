@@ -1,12 +1,13 @@
 """`edgekd build`: the whole chain, data to deployed bundle, with stages skipped when their artifacts are valid."""
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from .common import data_options, friendly_errors, load_data
+from ..distill.config import OPTIMIZERS
+from ..pipeline.presets import PRESETS
+from .common import data_options, friendly_errors
 
 
 @click.command("build")
@@ -15,12 +16,12 @@ from .common import data_options, friendly_errors, load_data
               help="Run folder: one sub-folder per stage, summary.json, and the bundle under export/bundle.")
 @click.option("--teacher", "teacher_id", default=None,
               help="HF id or folder (fine-tuned or not); default: the packaged all-MiniLM-L6-v2.")
-@click.option("--preset", type=click.Choice(["quick", "paper"]), default="quick", show_default=True,
+@click.option("--preset", type=click.Choice(PRESETS), default="quick", show_default=True,
               help="quick: ~10-15 min on 2 CPU cores; paper: Tang et al. settings on all the data.")
 @click.option("--device", default="cpu-2t", show_default=True, help="Device profile for the profile stage.")
 @click.option("--n-iter", type=int, default=None, help="Override the augmentation rounds per example.")
 @click.option("--epochs", type=int, default=None, help="Override the student's epochs.")
-@click.option("--optimizer", type=click.Choice(["adadelta", "adam"]), default=None,
+@click.option("--optimizer", type=click.Choice(tuple(OPTIMIZERS)), default=None,
               help="Override the student's optimizer.")
 @click.option("--time-budget", type=float, default=None, help="Stop student training after this many minutes.")
 @click.option("--teacher-examples", type=int, default=None, help="Override the teacher's training subset size.")
@@ -31,34 +32,19 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--threads", type=int, default=None, help="torch threads (default: all cores).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @friendly_errors
-def build(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad, hf,
-          out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos, no_baseline, no_profile, force,
-          threads, progress):
+def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
+          no_baseline, no_profile, force, threads, progress):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
     stages it affects and says why; an interrupted run resumes (labelling continues chunk by chunk).
     """
-    from ..build.pipeline import BuildInputs, build as run_build, summary_text
-    from ..build.presets import preset as get_preset
-    from ..teacher.stage import set_threads
+    from ..pipeline.chain import run_build, summary_text
 
-    set_threads(threads)
-    t, train, dev = load_data(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels,
-                              metric, skip_bad, hf)
-    cfg = get_preset(preset, t.pair)
-    if n_iter is not None:
-        cfg = replace(cfg, augment=replace(cfg.augment, n_iter=n_iter))
-    if epochs is not None:
-        cfg = replace(cfg, distill=replace(cfg.distill, epochs=epochs))
-    if optimizer is not None:
-        cfg = replace(cfg, distill=replace(cfg.distill, optimizer=optimizer))
-    if time_budget is not None:
-        cfg = replace(cfg, distill=replace(cfg.distill, time_budget_min=time_budget))
-    if teacher_examples is not None:
-        cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=teacher_examples))
-    cfg = replace(cfg, no_pos=no_pos, baseline=not no_baseline, profile=not no_profile)
-    inputs = BuildInputs(task=t, train=train, dev=dev, teacher=teacher_id, device=device, threads=threads,
-                         progress=progress)
-    summary = run_build(cfg, inputs, out, log=lambda m: click.echo(m, err=True), force=tuple(force))
+    overrides = dict(n_iter=n_iter, epochs=epochs, optimizer=optimizer, time_budget=time_budget,
+                     teacher_examples=teacher_examples, no_pos=no_pos, baseline=not no_baseline,
+                     profile=not no_profile)
+    summary = run_build(data, out, preset=preset, overrides=overrides, teacher=teacher_id, device=device,
+                        threads=threads, progress=progress, force=tuple(force),
+                        log=lambda m: click.echo(m, err=True))
     click.echo(summary_text(summary))

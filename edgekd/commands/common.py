@@ -6,11 +6,17 @@ from pathlib import Path
 
 import click
 
-from ..tasks import DataError, Dataset, Task, custom_task, get_task, load_file, load_hf, load_split
+from ..inputs import DataOptions
+from ..tasks import DataError
+
+
+DATA_FIELDS = ("task", "data_dir", "train_file", "dev_file", "text_col", "text_pair_col", "label_col", "labels",
+               "metric", "skip_bad", "hf")
 
 
 def data_options(f):
-    """--task/--data-dir/--train-file/--dev-file/--text-col/--text-pair-col/--label-col/--labels/--skip-bad/--hf."""
+    """--task/--data-dir/--train-file/--dev-file/--text-col/--text-pair-col/--label-col/--labels/--skip-bad/--hf,
+    handed to the command as one `data: DataOptions` argument."""
     opts = [
         click.option("--task", default="sst2", show_default=True,
                      help="Registered task (sst2, mrpc, rte, cola) or a name for your own data."),
@@ -28,33 +34,14 @@ def data_options(f):
         click.option("--skip-bad", is_flag=True, help="Skip malformed rows (they are counted) instead of failing."),
         click.option("--hf", is_flag=True, help="Load a GLUE task with Hugging Face datasets (needs network)."),
     ]
+
+    @functools.wraps(f)
+    def packed(*a, **k):
+        return f(*a, data=DataOptions(**{n: k.pop(n) for n in DATA_FIELDS}), **k)
+
     for o in reversed(opts):
-        f = o(f)
-    return f
-
-
-def resolve_task(task: str, text_col, text_pair_col, label_col, labels, metric) -> Task:
-    if text_col or label_col or labels:
-        if not (text_col and label_col and labels):
-            raise DataError("your own data needs all of --text-col, --label-col and --labels")
-        return custom_task(task, labels.split(","), text_col, label_col, text_pair_col, metric)
-    return get_task(task)
-
-
-def load_data(task: str, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric,
-              skip_bad, hf, *, train_limit: int | None = None, need_train: bool = True) -> tuple[Task, Dataset | None, Dataset]:
-    """(task, train or None, dev) from the shared data options."""
-    t = resolve_task(task, text_col, text_pair_col, label_col, labels, metric)
-
-    def one(split: str, path, limit=None):
-        if path is not None:
-            return load_file(path, t, skip_bad=skip_bad, limit=limit)
-        if hf:
-            return load_hf(t, split, limit=limit)
-        return load_split(t, split, data_dir, skip_bad=skip_bad, limit=limit)
-
-    train = one("train", train_file, train_limit) if need_train else None
-    return t, train, one("dev", dev_file)
+        packed = o(packed)
+    return packed
 
 
 def friendly_errors(f):

@@ -5,13 +5,16 @@ from pathlib import Path
 
 import click
 
-PRESET_HELP = "Quantization preset: default | all-int8 | lstm-only | non-vnni (see edgekd_exporters.quantize)."
+from edgekd_exporters.bundle import PRECISIONS
+from edgekd_exporters.quantize import PRESETS
+
+PRESET_HELP = f"Quantization preset: {' | '.join(PRESETS)} (see edgekd_exporters.quantize)."
 
 
 @click.command("export")
 @click.argument("checkpoint_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Bundle folder to write.")
-@click.option("--precision", type=click.Choice(["int8", "fp32", "both"]), default="int8", show_default=True)
+@click.option("--precision", type=click.Choice(PRECISIONS), default="int8", show_default=True)
 @click.option("--quant", default="default", show_default=True, help=PRESET_HELP)
 @click.option("--dev/--no-dev", "use_dev", default=True, show_default=True,
               help="Validate int8 on the task's dev data (the checkpoint's task, or --dev-file).")
@@ -42,63 +45,27 @@ def export(checkpoint_dir, out, precision, quant, use_dev, task, data_dir, dev_f
            label_col, labels, metric, skip_bad, dev_limit, max_drop, max_bytes, allow_budget_break, parity, archive,
            label_names):
     """Export CHECKPOINT_DIR (from `edgekd distill`) to a bundle and print what was measured."""
-    from edgekd_exporters import BudgetError, Budgets, export_bundle
+    from edgekd_exporters import BudgetError, Budgets
     from edgekd_exporters.bundle import bundle_bytes
 
-    from ..student.config import StudentConfig
+    from ..export import run_export
+    from ..inputs import DataOptions
     from ..tasks import DataError
 
-    if not (checkpoint_dir / "config.json").is_file():
-        raise click.ClickException(f"{checkpoint_dir}: no config.json; is it a student checkpoint from `edgekd distill`?")
+    dev = DataOptions(task=task, data_dir=data_dir, dev_file=dev_file, text_col=text_col, text_pair_col=text_pair_col,
+                      label_col=label_col, labels=labels, metric=metric, skip_bad=skip_bad) if use_dev else None
     try:
-        cfg = StudentConfig.read(checkpoint_dir)
-        dev, task_metric = (_dev_data(cfg.task if task is None else task, data_dir, dev_file, text_col, text_pair_col,
-                                      label_col, labels, metric, skip_bad) if use_dev else (None, None))
-        man = export_bundle(checkpoint_dir, out, precision=precision, quant=quant, dev_data=dev, metric=task_metric,
-                            budgets=Budgets(max_drop_points=max_drop, max_bundle_bytes=max_bytes),
-                            allow_budget_break=allow_budget_break, check_parity=parity, archive=archive,
-                            dev_limit=dev_limit, label_names=_label_names(cfg, label_names))
+        man = run_export(checkpoint_dir, out, dev=dev, log=lambda m: click.echo(m, err=True), precision=precision,
+                         quant=quant, budgets=Budgets(max_drop_points=max_drop, max_bundle_bytes=max_bytes),
+                         allow_budget_break=allow_budget_break, check_parity=parity, archive=archive,
+                         dev_limit=dev_limit,
+                         label_names=tuple(x.strip() for x in label_names.split(",")) if label_names else None)
     except (BudgetError, DataError, FileNotFoundError, FileExistsError, ValueError, KeyError) as e:
         raise click.ClickException(str(e).strip("'\"")) from None
     click.echo(summary(man, out, bundle_bytes(out)))
     if archive:
         arc = out.with_name(out.name + "." + archive)
         click.echo(f"archive: {arc} ({arc.stat().st_size} bytes)")
-
-
-def _label_names(cfg, given: str | None) -> tuple[str, ...] | None:
-    """--label-names, else a registered task's readable names when the checkpoint carries its raw data labels."""
-    from ..tasks import TASKS
-
-    if given:
-        return tuple(x.strip() for x in given.split(","))
-    task = TASKS.get(cfg.task)
-    if task is not None and task.names and tuple(cfg.labels) == task.labels:
-        return task.names
-    return None
-
-
-def _dev_data(task, data_dir, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad):
-    """(dataset, metric) for validation, or (None, None) with a note when the task's dev split is not found."""
-    from ..tasks import TASKS, DataError, custom_task, get_task, load_file, load_split
-
-    if text_col or label_col or labels:
-        if not (text_col and label_col and labels and dev_file):
-            raise DataError("your own dev data needs all of --dev-file, --text-col, --label-col and --labels")
-        t = custom_task(task, labels.split(","), text_col, label_col, text_pair_col, metric)
-        return load_file(dev_file, t, skip_bad=skip_bad), t.metric
-    if dev_file is not None:
-        t = get_task(task)
-        return load_file(dev_file, t, skip_bad=skip_bad), t.metric
-    if task not in TASKS:
-        click.echo(f"note: task {task!r} is not registered and no --dev-file was given; int8 metric not measured",
-                   err=True)
-        return None, None
-    try:
-        return load_split(task, "dev", data_dir, skip_bad=skip_bad), get_task(task).metric
-    except DataError as e:
-        click.echo(f"note: no dev data ({e}); int8 metric not measured (pass --data-dir or --dev-file)", err=True)
-        return None, None
 
 
 def summary(man, out: Path, total_bytes: int) -> str:

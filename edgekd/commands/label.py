@@ -1,11 +1,11 @@
 """`edgekd label`: run the teacher once over a transfer set into a resumable logits cache (or merge shards)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
+from ..teacher.config import TEACHER
 from .common import friendly_errors
 
 
@@ -21,30 +21,6 @@ def _parse_shard(value: str | None) -> tuple[int, int] | None:
     return i, n
 
 
-def _num_labels(num_labels, task, transfer: Path, teacher_src: str) -> int:
-    """--num-labels, else --task, else the task in the transfer set's metadata, else the teacher's own head."""
-    from ..augment.transfer import meta_path
-    from ..tasks import get_task
-
-    if num_labels:
-        return num_labels
-    if task:
-        return get_task(task).num_labels
-    mp = meta_path(transfer)
-    if mp.is_file():
-        import json
-
-        name = json.loads(mp.read_text()).get("task")
-        if name:
-            return get_task(name).num_labels
-    from transformers import AutoConfig
-
-    cfg = AutoConfig.from_pretrained(teacher_src)
-    if any(a.endswith("ForSequenceClassification") for a in cfg.architectures or []):
-        return cfg.num_labels
-    raise click.UsageError("cannot tell the number of labels: pass --task or --num-labels")
-
-
 @click.command("label")
 @click.argument("transfer", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -54,8 +30,8 @@ def _num_labels(num_labels, task, transfer: Path, teacher_src: str) -> int:
 @click.option("--task", default=None, help="Task whose label count the teacher head has (default: from the "
                                            "transfer set's metadata).")
 @click.option("--num-labels", type=int, default=None, help="Label count, for your own tasks.")
-@click.option("--max-length", type=int, default=128, show_default=True)
-@click.option("--max-tokens", type=int, default=8192, show_default=True, help="Token budget per batch.")
+@click.option("--max-length", type=int, default=TEACHER.max_length, show_default=True)
+@click.option("--max-tokens", type=int, default=TEACHER.max_tokens, show_default=True, help="Token budget per batch.")
 @click.option("--chunk-rows", type=int, default=4096, show_default=True, help="Rows per resumable chunk.")
 @click.option("--bf16/--no-bf16", default=False, show_default=True,
               help="bf16 autocast (CUDA, or CPUs with AVX-512/AMX bf16); part of the cache key.")
@@ -78,7 +54,8 @@ def label(transfer, out, teacher_id, task, num_labels, max_length, max_tokens, c
     (or relabelled with --rebuild). Across GPUs: `torchrun --nproc-per-node N -m edgekd.cli label TRANSFER
     --out OUT --teacher T`, then `edgekd label --merge --out OUT`.
     """
-    from ..label import label_transfer_set, merge_shards
+    from ..label import merge_shards
+    from ..label.launch import LabelCountUnknown, run_label
 
     if merge:
         cache = merge_shards(out, transfer, rebuild=rebuild)
@@ -87,31 +64,14 @@ def label(transfer, out, teacher_id, task, num_labels, max_length, max_tokens, c
         return
     if transfer is None:
         raise click.UsageError("give the TRANSFER file to label (or --merge)")
-    shard_t = _parse_shard(shard)
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if shard_t is None and world > 1:                        # launched by torchrun: one shard per rank
-        shard_t = (int(os.environ.get("RANK", "0")), world)
-        if device is None:
-            import torch
-
-            if torch.cuda.is_available():
-                device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
-    import torch
-
-    from ..teacher.locate import resolve_teacher
-    from ..teacher.model import load_teacher
-
-    if threads:
-        torch.set_num_threads(threads)
-    n_labels = _num_labels(num_labels, task, transfer, resolve_teacher(teacher_id))
-    torch.manual_seed(seed)
-    t = load_teacher(teacher_id, n_labels, device=device)
-    if not t.has_head:
-        click.echo(f"note: {t.source} has no fine-tuned head for {n_labels} labels; a fresh seeded head is used "
-                   "(fine for timing, not for distillation: fine-tune it with `edgekd teacher`)", err=True)
-    cache = label_transfer_set(transfer, t, out, max_length=max_length, bf16=bf16, chunk_rows=chunk_rows,
-                               rebuild=rebuild, shard=shard_t, progress=not quiet, max_tokens=max_tokens,
-                               limit=limit)
+    try:
+        cache, shard_t = run_label(transfer, out, teacher=teacher_id, task=task, num_labels=num_labels,
+                                   max_length=max_length, max_tokens=max_tokens, chunk_rows=chunk_rows, bf16=bf16,
+                                   rebuild=rebuild, shard=_parse_shard(shard), limit=limit, device=device,
+                                   threads=threads, seed=seed, progress=not quiet,
+                                   log=lambda m: click.echo(m, err=True))
+    except LabelCountUnknown as e:
+        raise click.UsageError(str(e)) from None
     stats = cache.header.get("stats") or {}
     where = cache.path / "logits.npy"
     sps = stats.get("sentences_per_s")

@@ -7,11 +7,6 @@ import click
 
 from .common import friendly_errors
 
-QUICK = dict(warmup=2, rounds=2, latency_samples=20, student_latency_samples=20, reference_latency_samples=2,
-             throughput_rounds=1, throughput_items=16, min_round_s=0.0, reference_throughput_items=2, rss_items=16,
-             reference_rss_items=2)
-
-
 @click.command("profile")
 @click.option("--device", "device", default=None,
               help="Device profile: a name from devices/ (e.g. cpu-1t) or a path to a .toml file.")
@@ -42,13 +37,11 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
             rounds, references, rss, quick, list_devices):
     """Time, size and score the student (int8/fp32 x onnxruntime/numpy) beside the teacher on DEVICE, and write
     the JSON record, a Markdown table and a latency plot."""
-    from ..devices.profiles import list_profiles, load_profile
+    from ..devices import describe_profiles
 
     if list_devices:
-        for p in list_profiles():
-            prof = load_profile(p)
-            status = "measured here" if prof.measured_here else "specification"
-            click.echo(f"{prof.name:16s} {status:14s} {prof.description}  ({p})")
+        for line in describe_profiles():
+            click.echo(line)
         return
     missing = [n for n, v in (("--device", device), ("--bundle", bundle), ("--teacher", teacher)) if not v]
     if missing:
@@ -59,9 +52,9 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
     from ..devices.run import profile_to_files
     from ..devices.stats import verdict_text
 
-    timing = QUICK if quick else {"latency_samples": latency_samples, "student_latency_samples": student_latency_samples,
-                                  "rounds": rounds}
-    cfg = MeasureConfig(**timing, **({} if references else {"references": ()}), rss=rss)
+    cfg = MeasureConfig.for_command(quick=quick, latency_samples=latency_samples,
+                                    student_latency_samples=student_latency_samples, rounds=rounds,
+                                    references=references, rss=rss)
     try:
         record, paths = profile_to_files(device, bundle, teacher, task=task, data_dir=data_dir, dev_file=dev_file,
                                          limit=limit, out=out, cfg=cfg,

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from .common import data_options, friendly_errors, load_data
+from ..teacher.config import TEACHER
+from .common import data_options, friendly_errors
 
 
 @click.command("teacher")
@@ -17,7 +18,7 @@ from .common import data_options, friendly_errors, load_data
 @click.option("--epochs", type=float, default=1.0, show_default=True)
 @click.option("--lr", type=float, default=5e-5, show_default=True)
 @click.option("--batch-size", type=int, default=32, show_default=True)
-@click.option("--max-length", type=int, default=128, show_default=True)
+@click.option("--max-length", type=int, default=TEACHER.max_length, show_default=True)
 @click.option("--max-train-examples", type=int, default=None, help="Train on a random subset of this size.")
 @click.option("--time-budget", type=float, default=None, help="Stop after this many minutes (best checkpoint kept).")
 @click.option("--eval-every", type=int, default=500, show_default=True, help="Steps between dev evaluations.")
@@ -30,22 +31,18 @@ from .common import data_options, friendly_errors, load_data
               help="Keep the word-embedding table fixed (the quick preset's choice: 174 vs 188 ms backward per step on 1 thread, benchmarks/teacher_step.py; "
                    "SST-2 dev 89.7-90.0 in three frozen runs vs 89.7 fully fine-tuned).")
 @friendly_errors
-def teacher(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels, metric, skip_bad, hf,
-            teacher_id, out, epochs, lr, batch_size, max_length, max_train_examples, time_budget, eval_every, bf16,
-            threads, device, seed, force_finetune, freeze_word_embeddings):
+def teacher(data, teacher_id, out, epochs, lr, batch_size, max_length, max_train_examples, time_budget, eval_every,
+            bf16, threads, device, seed, force_finetune, freeze_word_embeddings):
     """Fine-tune (or just evaluate) a teacher and write OUT/eval.json with its dev metric."""
-    from ..teacher.finetune import FinetuneConfig
-    from ..teacher.stage import run_teacher_stage, set_threads
+    from ..teacher.config import FinetuneConfig
+    from ..teacher.stage import run_teacher
 
-    set_threads(threads)
-    t, train, dev = load_data(task, data_dir, train_file, dev_file, text_col, text_pair_col, label_col, labels,
-                              metric, skip_bad, hf)
     cfg = FinetuneConfig(lr=lr, batch_size=batch_size, epochs=epochs, max_length=max_length,
                          max_train_examples=max_train_examples, time_budget_min=time_budget,
                          eval_every=eval_every, bf16=bf16, seed=seed,
                          freeze_word_embeddings=freeze_word_embeddings)
-    rec = run_teacher_stage(t, train, dev, out, teacher=teacher_id, cfg=cfg, device=device,
-                            force_finetune=force_finetune)
+    t, rec = run_teacher(data, out, teacher=teacher_id, cfg=cfg, device=device, force_finetune=force_finetune,
+                         threads=threads)
     best = rec["best"]
     click.echo(f"teacher {t.name}: dev {t.metric}={best[t.metric]:.4f} accuracy={best['accuracy']:.4f} "
                f"({'fine-tuned' if rec.get('fine_tuned') else 'evaluated'}; saved to {out})")

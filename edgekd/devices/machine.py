@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any, Mapping
 
-from .profiles import KNOWN_FEATURES, DeviceProfile
+from edgekd_runtime.profile import KNOWN_FEATURES, DeviceProfile
 
 _ARCH_ALIASES = {"x86_64": "x86-64", "amd64": "x86-64", "aarch64": "arm64", "arm64": "arm64"}
 LIBRARIES = ("edgekd", "numpy", "onnxruntime", "tokenizers", "torch", "transformers", "onnx", "matplotlib")

@@ -16,7 +16,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .stats import latency_summary, rate_summary
+from edgekd_runtime.measure import latency_summary, rate_summary
+
 from .systems import Item, System
 
 
@@ -47,6 +48,20 @@ class MeasureConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "MeasureConfig":
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+    @classmethod
+    def for_command(cls, *, quick: bool = False, latency_samples: int = 300, student_latency_samples: int = 2000,
+                    rounds: int = 5, references: bool = True, rss: bool = True) -> "MeasureConfig":
+        """`edgekd profile`'s settings: the given sample counts, or `QUICK` (a smoke run, not for committed results)."""
+        timing = QUICK if quick else {"latency_samples": latency_samples,
+                                      "student_latency_samples": student_latency_samples, "rounds": rounds}
+        return cls(**timing, **({} if references else {"references": ()}), rss=rss)
+
+
+# Very few iterations: `edgekd profile --quick`.
+QUICK = dict(warmup=2, rounds=2, latency_samples=20, student_latency_samples=20, reference_latency_samples=2,
+             throughput_rounds=1, throughput_items=16, min_round_s=0.0, reference_throughput_items=2, rss_items=16,
+             reference_rss_items=2)
 
 
 def _split(total: int, parts: int) -> list[int]:

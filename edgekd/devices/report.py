@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from edgekd_runtime.measure import format_bytes
+
 from .stats import verdict_text
 
 
@@ -43,15 +45,6 @@ def _x(r: float | None) -> str:
     return "–" if r is None else (f"{r:,.0f}x" if r >= 100 else f"{r:.1f}x")
 
 
-def _bytes(n: int | None) -> str:
-    if n is None:
-        return "–"
-    for unit, k in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= k:
-            return f"{n / k:.2f} {unit}" if n < 10 * k else f"{n / k:.1f} {unit}"
-    return f"{n} B"
-
-
 def system_rows(record: Mapping[str, Any]) -> list[list[str]]:
     """Cells of the systems table, one list per system (also used by the tests)."""
     metric = record["data"]["metric"]
@@ -64,7 +57,7 @@ def system_rows(record: Mapping[str, Any]) -> list[list[str]]:
         m = r.get("metric") or {}
         rss = _f(r.get("peak_rss_mb"), 0) + (f" (GPU {_f(r['cuda_peak_mb'], 0)})" if r.get("cuda_peak_mb") else "")
         rows.append([r["system"] + (" (timing only)" if r.get("timing_only") else ""), r["backend"], r["device"],
-                     r["precision"], "–" if metric not in m else f"{100 * m[metric]:.1f}", _bytes(r.get("size_bytes")),
+                     r["precision"], "–" if metric not in m else f"{100 * m[metric]:.1f}", format_bytes(r.get("size_bytes")),
                      _ms(lat["p50"]), _ms(lat["p95"]), _ms(lat["p99"]), f"{_ms(lat['p25'])}–{_ms(lat['p75'])}", _ms(cpu),
                      *[("–" if t is None else f"{_f(t['median'], 0)} ({_f(t['min'], 0)}–{_f(t['max'], 0)})") for t in tp],
                      rss, verdict_text(r["budget"]["pass"])])
@@ -98,7 +91,7 @@ def markdown(record: Mapping[str, Any]) -> str:
         out += ["## Key numbers", "",
                 f"- Student `{hl['student']}`: batch-1 p50 {_ms(hl['latency_p50_ms'])} ms, p95 "
                 f"{_ms(hl['latency_p95_ms'])} ms, peak RSS {_f(hl['peak_rss_mb'], 0)} MB, "
-                f"{_bytes(hl['size_bytes'])} on disk. Budgets ({budget}): **{verdict_text(hl['budget_pass'])}**."]
+                f"{format_bytes(hl['size_bytes'])} on disk. Budgets ({budget}): **{verdict_text(hl['budget_pass'])}**."]
         for base, c in hl["vs"].items():
             out.append(f"- vs `{base}`: {_x(c['speedup_p50'])} faster at batch 1 (p50), {_x(c['speedup_p95'])} at "
                        f"p95, {_x(c['throughput_speedup_best'])} best-batch throughput, {_x(c['memory_ratio'])} less "

@@ -9,11 +9,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
+from edgekd_runtime.profile import DeviceProfile, ProfileError
+
 from ..metrics import score
 from ..tasks import Dataset, Task
+from ..teacher.config import TEACHER
 from .machine import host_facts, host_mismatches
 from .measure import MeasureConfig, measure_systems, predict_all
-from .profiles import DeviceProfile, ProfileError
 from .stats import budget_verdict, compare
 from .systems import Item, System, build, set_thread_env
 
@@ -65,7 +67,7 @@ def plan_systems(profile: DeviceProfile, manifest, bundle: Path, teacher: str, t
                           "threads": profile.threads, "ort": ort})
     if not any(m.precision == "fp32" for m in models):
         notes.append("The bundle has no fp32 model, so only int8 was measured.")
-    per_sentence = profile.max_length + 2 if not task.pair else 2 * profile.max_length + 3   # + [CLS]/[SEP]
+    per_sentence = TEACHER.input_length(profile.max_length, task.pair)       # + [CLS]/[SEP]
     devices = [d for d in profile.teacher_devices if d == "cpu" or gpu]
     if "cuda" in profile.teacher_devices and not gpu:
         notes.append("No GPU is present: the teacher was timed on CPU only." if devices else
@@ -199,14 +201,15 @@ def profile_to_files(device: str | Path, bundle: str | Path, teacher: str, *, ta
     """The whole `edgekd profile`: find and check the profile, load the dev set (the bundle's task by default),
     measure, and write OUT/<profile>/<bundle-id>.{json,md,png} (OUT defaults to results/ beside the profile)."""
     from edgekd_runtime.manifest import Manifest
+    from edgekd_runtime.profile import find_profile
 
     from ..tasks import get_task, load_file, load_split
     from ..teacher.locate import TeacherNotFound, resolve_teacher
-    from .profiles import find_profile, load_profile
+    from . import load_device_profile
     from .report import write_report
 
     path = find_profile(device)
-    prof = load_profile(path)
+    prof = load_device_profile(path)
     facts = check_host(prof)
     manifest = Manifest.read(bundle)
     if (Path(teacher).is_absolute() or teacher.startswith((".", "~"))) and not Path(teacher).expanduser().exists():

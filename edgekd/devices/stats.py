@@ -1,32 +1,12 @@
-"""Pure arithmetic of a profile run: latency and throughput summaries, student-vs-baseline ratios, budget verdicts.
+"""Pure arithmetic of a profile run: student-vs-baseline ratios and budget verdicts (the latency and throughput
+summaries are the runtime's, `edgekd_runtime.measure`).
 
 Rows are plain dicts (the JSON the report writes), so these functions are tested with hand-built numbers.
 A missing measurement is None and propagates to None ratios and a "n/a" verdict, never to a fake pass.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
-
-import numpy as np
-
-
-def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
-    """ms statistics of per-call latencies: median (p50), p95, p99, the spread (p25, p75, IQR, min, max), n."""
-    x = np.asarray(seconds, dtype=np.float64) * 1e3
-    if x.size == 0:
-        raise ValueError("no latency samples")
-    p25, p50, p75, p95, p99 = np.percentile(x, [25, 50, 75, 95, 99])
-    return {"n": int(x.size), "p50": float(p50), "p95": float(p95), "p99": float(p99), "p25": float(p25),
-            "p75": float(p75), "iqr": float(p75 - p25), "min": float(x.min()), "max": float(x.max()),
-            "mean": float(x.mean())}
-
-
-def rate_summary(rates: Sequence[float]) -> dict[str, float]:
-    """Throughput (items/s) over rounds: median and the spread (min, max)."""
-    x = np.asarray(rates, dtype=np.float64)
-    if x.size == 0:
-        raise ValueError("no throughput rounds")
-    return {"n": int(x.size), "median": float(np.median(x)), "min": float(x.min()), "max": float(x.max())}
+from typing import Any, Mapping
 
 
 def ratio(numer: float | None, denom: float | None) -> float | None:

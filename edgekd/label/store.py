@@ -101,7 +101,7 @@ def load_logits(out_dir: str | Path, transfer_path: str | Path | None = None,
                 teacher_hash: str | None = None) -> np.ndarray:
     """(N, C) float32 logits of a finished cache, after checking its header against what it is used with."""
     out = Path(out_dir)
-    h = _read_json(out / HEADER)
+    h = read_cache_json(out / HEADER)
     if h is None:
         hint = " (shards found: run `edgekd label --merge`)" if (out / SHARDS).is_dir() else ""
         raise CacheError(f"{out / HEADER}: no logits cache here{hint}")
@@ -124,7 +124,7 @@ def load_logits(out_dir: str | Path, transfer_path: str | Path | None = None,
     return arr
 
 
-def _key_diff(old: dict, new: dict) -> list[str]:
+def key_diff(old: dict, new: dict) -> list[str]:
     def show(v):
         return f"{v[:12]}…" if isinstance(v, str) and len(v) == 64 else repr(v)
 
@@ -132,21 +132,21 @@ def _key_diff(old: dict, new: dict) -> list[str]:
             for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
-def _differences(old: dict, new: dict) -> list[str]:
+def header_differences(old: dict, new: dict) -> list[str]:
     if old.get("format") != FORMAT:
         return [f"format {old.get('format')!r} is not {FORMAT!r}"]
-    why = _key_diff(old.get("key", {}), new["key"])
+    why = key_diff(old.get("key", {}), new["key"])
     if old.get("chunks") != new["chunks"]:
         why.append(f"chunk range differs (cache {old.get('chunks')}, now {new['chunks']})")
     return why
 
 
-def _clear(unit: Path) -> None:
+def clear_unit(unit: Path) -> None:
     for name in (HEADER, PROGRESS, LOGITS):       # header first: a half-cleared folder never looks valid
         (unit / name).unlink(missing_ok=True)
 
 
-def _read_json(path: Path) -> dict | None:
+def read_cache_json(path: Path) -> dict | None:
     if not path.is_file():
         return None
     try:
@@ -155,11 +155,11 @@ def _read_json(path: Path) -> dict | None:
         raise CacheError(f"{path}: unreadable ({e.msg}); delete it or pass --rebuild") from None
 
 
-def _threads() -> int:
+def torch_threads() -> int:
     import torch
 
     return torch.get_num_threads()
 
 
-def _log(msg: str) -> None:
+def log_note(msg: str) -> None:
     print(f"edgekd label: {msg}", file=sys.stderr)

@@ -1,1 +1,2 @@
-"""Student models. `config` is torch-free (the exporters read it); `bilstm` holds the torch modules."""
+"""Student models: the torch modules, vocabulary pruning, embeddings and training rows. The checkpoint layout and
+`StudentConfig` live in the torch-free `edgekd_contract.checkpoint`, which the exporters read."""

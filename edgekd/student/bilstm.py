@@ -1,16 +1,20 @@
-"""The BiLSTM student (Tang et al. 2019) and its siamese variant for sentence pairs, as torch modules.
+"""The BiLSTM student family (Tang et al. 2019) and its siamese variant for sentence pairs, as torch modules.
 
 Flat on purpose: embedding -> one bidirectional LSTM (packed, so padding never enters the recurrence)
 -> max-pool over real time steps -> ReLU layer -> logits. The exporters rebuild exactly this graph in
 ONNX from the safetensors weights, so any change here must be mirrored in `edgekd_exporters.graph`.
+
+The family hooks the training loop calls through `edgekd.student.registry` are at the end: `build`,
+`init_embeddings`, `param_counts`, `flat_state_dict` and `load_flat_state_dict`.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .config import PAD_ID, StudentConfig
+from edgekd_contract.checkpoint import PAD_ID, StudentConfig
 
 
 class BiLSTMEncoder(nn.Module):
@@ -80,9 +84,23 @@ def siamese_features(h1: torch.Tensor, h2: torch.Tensor) -> torch.Tensor:
     return torch.cat([h1, h2, h1 * h2, (h1 - h2).abs()], dim=-1)
 
 
-def build_student(cfg: StudentConfig) -> BiLSTMClassifier:
-    """The module for `cfg.kind`."""
+# ---- family hooks (see edgekd.student.registry) ----
+
+def build(cfg: StudentConfig) -> BiLSTMClassifier:
+    """The module for `cfg.kind` ("bilstm" or "siamese_bilstm")."""
     return SiameseBiLSTMClassifier(cfg) if cfg.pair else BiLSTMClassifier(cfg)
+
+
+def init_embeddings(model: BiLSTMClassifier, table: np.ndarray) -> None:
+    """Start from the (V, E) table (teacher PCA, word vectors or random; row PAD_ID zero)."""
+    with torch.no_grad():
+        model.embedding.weight.copy_(torch.from_numpy(table))
+
+
+def param_counts(model: BiLSTMClassifier) -> dict[str, int]:
+    total = sum(p.numel() for p in model.parameters())
+    embed = model.embedding.weight.numel()
+    return {"total": int(total), "embedding": int(embed), "without_embeddings": int(total - embed)}
 
 
 def flat_state_dict(model: BiLSTMClassifier) -> dict[str, torch.Tensor]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import PAD_ID, UNK_ID
+from edgekd_contract.checkpoint import PAD_ID, UNK_ID
+
 from .vocab import Vocab
 
 DEFAULT_STD = 0.5   # per-element std after rescaling (see `rescale`); PyTorch's random nn.Embedding uses 1.0

@@ -14,7 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .config import PAD_ID, UNK_ID
+from edgekd_contract.checkpoint import PAD_ID, TOKENIZER_FILE, UNK_ID
 
 # Special tokens of a BERT WordPiece tokenizer; the ones present in a tokenizer are looked up by name.
 PAD_TOKEN, UNK_TOKEN = "[PAD]", "[UNK]"
@@ -49,7 +49,7 @@ def load_tokenizer(path: str | Path):
 def write_clean_tokenizer(tokenizer, directory: str | Path) -> Path:
     """Write the (padding/truncation-free) tokenizer as tokenizer.json in a fresh temp folder under `directory`."""
     d = Path(tempfile.mkdtemp(prefix=".tok-", dir=directory))
-    path = d / "tokenizer.json"
+    path = d / TOKENIZER_FILE
     path.write_text(tokenizer.to_str())
     return path
 

@@ -9,46 +9,20 @@ import json
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
+from edgekd_contract.fsutil import replace_dir
+
 from ..batching import length_buckets
-from ..fsutil import replace_dir
 from ..metrics import score
 from ..tasks import Dataset, Task
-from .model import Teacher, _bar, _cpu_has_bf16, teacher_logits
+from .config import FinetuneConfig
+from .model import Teacher, bf16_enabled, progress_bar, teacher_logits
 
 EVAL_FILE = "eval.json"
-
-
-@dataclass(frozen=True)
-class FinetuneConfig:
-    """Teacher fine-tuning settings. Defaults: one epoch at lr 5e-5, batch 32 (the SST-2 88.5 reference run)."""
-
-    lr: float = 5e-5
-    batch_size: int = 32
-    epochs: float = 1.0
-    warmup_ratio: float = 0.06
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    max_length: int = 128
-    max_train_examples: int | None = None   # a random subset, for quick runs
-    time_budget_min: float | None = None    # stop (keeping the best checkpoint) after this many minutes
-    eval_every: int = 500                   # steps between dev evaluations (and at the end)
-    bf16: bool = False                      # bf16 autocast (CPU with AVX-512/AMX, or CUDA)
-    freeze_word_embeddings: bool = False    # keep the vocab x hidden table fixed: a lighter backward pass
-    seed: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "FinetuneConfig":
-        return cls(**d)
 
 
 def evaluate_teacher(teacher: Teacher, task: Task, dev: Dataset, max_length: int, bf16: bool = False) -> dict:
@@ -73,6 +47,32 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
     out = Path(out_dir)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
+    train = _training_rows(train, cfg, rng)
+    enc = teacher.tokenizer(list(train.texts), list(train.text_pairs) if train.text_pairs else None, truncation=True,
+                            max_length=cfg.max_length)
+    lengths = np.fromiter((len(x) for x in enc["input_ids"]), dtype=np.int64, count=len(train))
+    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
+    if cfg.freeze_word_embeddings:
+        teacher.model.get_input_embeddings().weight.requires_grad_(False)
+    opt = _adamw(teacher.model, cfg)
+    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total_steps), total_steps)
+    run = _Run(teacher, task, dev, cfg, out, bf16_enabled(cfg.bf16, teacher.device), progress)
+    run.train(enc, lengths, torch.as_tensor(train.labels), rng, opt, sched, total_steps)
+    record = {
+        "task": task.name, "metric": task.metric, "best": run.best, "history": run.history,
+        "train_examples": len(train), "train_examples_per_s": run.seen / run.wall, "wall_s": round(run.wall, 1),
+        "stopped_by_time_budget": bool(cfg.time_budget_min is not None and run.step < total_steps),
+        "config": cfg.to_dict(), "train_data_sha256": train.fingerprint(), "dev_data_sha256": dev.fingerprint(),
+        "source": teacher.source, "device": str(teacher.device), "torch_threads": torch.get_num_threads(),
+        **(provenance or {}),
+    }
+    (out / EVAL_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record
+
+
+def _training_rows(train: Dataset, cfg: FinetuneConfig, rng: np.random.Generator) -> Dataset:
+    """The (seeded) `max_train_examples` subset; every row must carry a gold label."""
     if cfg.max_train_examples and cfg.max_train_examples < len(train):
         keep = np.sort(rng.choice(len(train), cfg.max_train_examples, replace=False))
         train = Dataset(tuple(train.texts[i] for i in keep), train.labels[keep],
@@ -80,70 +80,69 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
                         source=train.source)
     if (train.labels < 0).any():
         raise ValueError(f"{train.source}: the training data has rows without a gold label")
-    tok = teacher.tokenizer
-    enc = tok(list(train.texts), list(train.text_pairs) if train.text_pairs else None, truncation=True,
-              max_length=cfg.max_length)
-    lengths = np.fromiter((len(x) for x in enc["input_ids"]), dtype=np.int64, count=len(train))
-    steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
-    total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
-    model, device = teacher.model, teacher.device
-    if cfg.freeze_word_embeddings:
-        model.get_input_embeddings().weight.requires_grad_(False)
-    opt = _adamw(model, cfg)
-    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total_steps), total_steps)
-    use_bf16 = cfg.bf16 and (device.type == "cuda" or _cpu_has_bf16())
-    labels_t = torch.as_tensor(train.labels)
+    return train
 
-    best: dict | None = None
-    history = []
-    step, seen, t_start = 0, 0, time.perf_counter()
-    bar = _bar(total_steps, progress, f"fine-tune {task.name}", unit="step")
-    stop = False
-    epoch = 0
-    while not stop:
-        for idx in length_buckets(lengths, cfg.batch_size, rng, group=50):
-            model.train()
-            batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
-            batch = {k: v.to(device) for k, v in batch.items()}
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                logits = model(**batch).logits
-            loss = torch.nn.functional.cross_entropy(logits.float(), labels_t[idx].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-            opt.step()
-            sched.step()
-            step += 1
-            seen += len(idx)
-            elapsed = time.perf_counter() - t_start
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{seen / elapsed:.0f}")
-            over_time = cfg.time_budget_min is not None and elapsed > 60 * cfg.time_budget_min
-            stop = step >= total_steps or over_time
-            if step % cfg.eval_every == 0 or stop:
-                model.eval()
-                rec = evaluate_teacher(teacher, task, dev, cfg.max_length, bf16=use_bf16)
-                rec.update(step=step, examples_seen=seen, wall_s=round(elapsed, 1))
-                history.append(rec)
-                bar.write(f"step {step}: dev {task.metric}={rec[task.metric]:.4f} loss={rec['loss']:.4f}")
-                if best is None or rec[task.metric] > best[task.metric]:
-                    best = rec
-                    _save_hf(teacher, out)
-            if stop:
-                break
-        epoch += 1
-    bar.close()
-    wall = time.perf_counter() - t_start
-    record = {
-        "task": task.name, "metric": task.metric, "best": best, "history": history,
-        "train_examples": len(train), "train_examples_per_s": seen / wall, "wall_s": round(wall, 1),
-        "stopped_by_time_budget": bool(cfg.time_budget_min is not None and step < total_steps),
-        "config": cfg.to_dict(), "train_data_sha256": train.fingerprint(), "dev_data_sha256": dev.fingerprint(),
-        "source": teacher.source, "device": str(device), "torch_threads": torch.get_num_threads(),
-        **(provenance or {}),
-    }
-    (out / EVAL_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    return record
+
+class _Run:
+    """One fine-tuning run: the step loop, periodic dev evaluation, and the best checkpoint kept on disk."""
+
+    def __init__(self, teacher: Teacher, task: Task, dev: Dataset, cfg: FinetuneConfig, out: Path, use_bf16: bool,
+                 progress: bool) -> None:
+        self.teacher, self.task, self.dev, self.cfg, self.out = teacher, task, dev, cfg, out
+        self.use_bf16, self.progress = use_bf16, progress
+        self.best: dict | None = None
+        self.history: list[dict] = []
+        self.step = self.seen = 0
+        self.wall = 0.0
+
+    def train(self, enc, lengths: np.ndarray, labels_t: torch.Tensor, rng: np.random.Generator, opt, sched,
+              total_steps: int) -> None:
+        cfg, t_start = self.cfg, time.perf_counter()
+        bar = progress_bar(total_steps, self.progress, f"fine-tune {self.task.name}", unit="step")
+        stop = False
+        while not stop:
+            for idx in length_buckets(lengths, cfg.batch_size, rng, group=50):
+                loss = self._step(enc, idx, labels_t, opt, sched)
+                self.step += 1
+                self.seen += len(idx)
+                elapsed = time.perf_counter() - t_start
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{self.seen / elapsed:.0f}")
+                over_time = cfg.time_budget_min is not None and elapsed > 60 * cfg.time_budget_min
+                stop = self.step >= total_steps or over_time
+                if self.step % cfg.eval_every == 0 or stop:
+                    self._evaluate(elapsed, bar)
+                if stop:
+                    break
+        bar.close()
+        self.wall = time.perf_counter() - t_start
+
+    def _step(self, enc, idx: np.ndarray, labels_t: torch.Tensor, opt, sched) -> torch.Tensor:
+        model, tok, device = self.teacher.model, self.teacher.tokenizer, self.teacher.device
+        model.train()
+        batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
+        batch = {k: v.to(device) for k, v in batch.items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.use_bf16):
+            logits = model(**batch).logits
+        loss = torch.nn.functional.cross_entropy(logits.float(), labels_t[idx].to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), self.cfg.max_grad_norm)
+        opt.step()
+        sched.step()
+        return loss
+
+    def _evaluate(self, elapsed: float, bar) -> None:
+        """Score dev; save the weights when they are the best so far."""
+        m = self.task.metric
+        self.teacher.model.eval()
+        rec = evaluate_teacher(self.teacher, self.task, self.dev, self.cfg.max_length, bf16=self.use_bf16)
+        rec.update(step=self.step, examples_seen=self.seen, wall_s=round(elapsed, 1))
+        self.history.append(rec)
+        bar.write(f"step {self.step}: dev {m}={rec[m]:.4f} loss={rec['loss']:.4f}")
+        if self.best is None or rec[m] > self.best[m]:
+            self.best = rec
+            _save_hf(self.teacher, self.out)
 
 
 def _adamw(model: torch.nn.Module, cfg: FinetuneConfig) -> torch.optim.AdamW:

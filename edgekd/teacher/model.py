@@ -15,6 +15,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from .config import TEACHER
 from .locate import resolve_teacher
 
 
@@ -93,7 +94,7 @@ def token_budget_batches(lengths: np.ndarray, max_tokens: int, max_batch: int = 
 
 @torch.inference_mode()
 def teacher_logits(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence[str] | None = None, *,
-                   max_length: int = 128, max_tokens: int = 8192, bf16: bool = False,
+                   max_length: int = TEACHER.max_length, max_tokens: int = TEACHER.max_tokens, bf16: bool = False,
                    progress: bool = False) -> np.ndarray:
     """float32 (N, C) logits in input order. Sorting by length keeps padding (and wasted FLOPs) small."""
     tok = teacher.tokenizer
@@ -104,8 +105,8 @@ def teacher_logits(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence[
     num_labels = teacher.model.config.num_labels
     out = np.zeros((n, num_labels), dtype=np.float32)
     device = teacher.device
-    use_bf16 = bf16 and (device.type == "cuda" or _cpu_has_bf16())
-    bar = _bar(n, progress, "teacher logits")
+    use_bf16 = bf16_enabled(bf16, device)
+    bar = progress_bar(n, progress, "teacher logits")
     for idx in token_budget_batches(lengths, max_tokens):
         batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
         batch = {k: v.to(device) for k, v in batch.items()}
@@ -117,7 +118,7 @@ def teacher_logits(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence[
     return out
 
 
-def _cpu_has_bf16() -> bool:
+def cpu_has_bf16() -> bool:
     """bf16 autocast on CPU only pays off with native bf16/AVX-512 support; elsewhere it is emulated."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
@@ -126,7 +127,12 @@ def _cpu_has_bf16() -> bool:
     return any(f in flags for f in ("avx512_bf16", "amx_bf16", "avx512f"))
 
 
-def _bar(total: int, enabled: bool, desc: str, unit: str = "ex"):
+def bf16_enabled(requested: bool, device: torch.device) -> bool:
+    """Whether to run the teacher under bf16 autocast: when asked for, on CUDA or on a CPU with native bf16."""
+    return bool(requested) and (device.type == "cuda" or cpu_has_bf16())
+
+
+def progress_bar(total: int, enabled: bool, desc: str, unit: str = "ex"):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, disable=not enabled, desc=desc, unit=unit, dynamic_ncols=True, mininterval=1.0)

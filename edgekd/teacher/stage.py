@@ -6,8 +6,10 @@ from pathlib import Path
 
 import torch
 
+from ..inputs import DataOptions
 from ..tasks import Dataset, Task
-from .finetune import EVAL_FILE, FinetuneConfig, evaluate_teacher, finetune
+from .config import FinetuneConfig
+from .finetune import EVAL_FILE, evaluate_teacher, finetune
 from .model import load_teacher
 
 
@@ -30,6 +32,16 @@ def run_teacher_stage(task: Task, train: Dataset, dev: Dataset, out_dir: str | P
     record["fine_tuned"] = True
     (out / EVAL_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
+
+
+def run_teacher(data: DataOptions, out_dir: str | Path, *, teacher: str | None, cfg: FinetuneConfig,
+                device: str | None = None, force_finetune: bool = False, threads: int | None = None
+                ) -> tuple[Task, dict]:
+    """`edgekd teacher`: load the task's data, then `run_teacher_stage`; (task, eval record)."""
+    set_threads(threads)
+    t, train, dev = data.load()
+    return t, run_teacher_stage(t, train, dev, out_dir, teacher=teacher, cfg=cfg, device=device,
+                                force_finetune=force_finetune)
 
 
 def set_threads(threads: int | None) -> None:

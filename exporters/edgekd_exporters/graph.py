@@ -85,33 +85,12 @@ def build_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
         numpy_helper.from_array(np.array(0, np.int64), "zero"),
         numpy_helper.from_array(np.array(1, np.int64), "one"),
     ]
-    n = []
-    ids, lengths = INPUT_IDS, LENGTHS
     inputs = [_int_input(INPUT_IDS, ["batch", "seq"]), _int_input(LENGTHS, ["batch"])]
     if cfg.pair:
         inputs += [_int_input(INPUT_IDS_B, ["batch", "seq_b"]), _int_input(LENGTHS_B, ["batch"])]
-        # Stack both sentences on the batch axis so ONE LSTM call encodes them; right-pad the narrower one first.
-        n += [helper.make_node("Shape", [INPUT_IDS], ["t_a"], start=1, end=2),
-              helper.make_node("Shape", [INPUT_IDS_B], ["t_b"], start=1, end=2),
-              helper.make_node("Max", ["t_a", "t_b"], ["t_ab"]),
-              helper.make_node("Sub", ["t_ab", "t_a"], ["padr_a"]),
-              helper.make_node("Sub", ["t_ab", "t_b"], ["padr_b"]),
-              helper.make_node("Concat", ["axis0", "axis0", "axis0", "padr_a"], ["pads_a"], axis=0),
-              helper.make_node("Concat", ["axis0", "axis0", "axis0", "padr_b"], ["pads_b"], axis=0),
-              helper.make_node("Pad", [INPUT_IDS, "pads_a"], ["ids_a_padded"]),     # pads with 0, masked anyway
-              helper.make_node("Pad", [INPUT_IDS_B, "pads_b"], ["ids_b_padded"]),
-              helper.make_node("Concat", ["ids_a_padded", "ids_b_padded"], ["ids_ab"], axis=0),  # (2B, T)
-              helper.make_node("Concat", [LENGTHS, LENGTHS_B], ["lengths_ab"], axis=0)]          # (2B,)
-        ids, lengths = "ids_ab", "lengths_ab"
-    n += _encoder_nodes(ids, lengths, H)                                               # -> "sent" (B', 2H)
-    if cfg.pair:
-        n += [helper.make_node("Split", ["sent"], ["h1", "h2"], axis=0),                # (B, 2H) each
-              helper.make_node("Mul", ["h1", "h2"], ["h1h2"]),
-              helper.make_node("Sub", ["h1", "h2"], ["h1_h2"]),
-              helper.make_node("Abs", ["h1_h2"], ["abs_h1_h2"]),
-              helper.make_node("Concat", ["h1", "h2", "h1h2", "abs_h1_h2"], ["feats"], axis=1)]  # (B, 8H)
+        n = _stack_pair_nodes() + _encoder_nodes("ids_ab", "lengths_ab", H) + _siamese_nodes()   # -> (B, 8H)
     else:
-        n += [helper.make_node("Identity", ["sent"], ["feats"])]                        # (B, 2H)
+        n = _encoder_nodes(INPUT_IDS, LENGTHS, H) + [helper.make_node("Identity", ["sent"], ["feats"])]  # (B, 2H)
     n += [helper.make_node("MatMul", ["feats", INIT_HIDDEN_W], ["hid_mm"], name="hidden_matmul"),
           helper.make_node("Add", ["hid_mm", INIT_HIDDEN_B], ["hid_pre"]),
           helper.make_node("Relu", ["hid_pre"], ["hid"]),                               # (B, M)
@@ -123,6 +102,31 @@ def build_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
     model.ir_version = IR_VERSION
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _stack_pair_nodes() -> list[onnx.NodeProto]:
+    """Both sentences stacked on the batch axis so ONE LSTM call encodes them: "ids_ab" (2B, T), "lengths_ab" (2B,).
+    The narrower input is right-padded first (with 0; masked anyway)."""
+    return [helper.make_node("Shape", [INPUT_IDS], ["t_a"], start=1, end=2),
+            helper.make_node("Shape", [INPUT_IDS_B], ["t_b"], start=1, end=2),
+            helper.make_node("Max", ["t_a", "t_b"], ["t_ab"]),
+            helper.make_node("Sub", ["t_ab", "t_a"], ["padr_a"]),
+            helper.make_node("Sub", ["t_ab", "t_b"], ["padr_b"]),
+            helper.make_node("Concat", ["axis0", "axis0", "axis0", "padr_a"], ["pads_a"], axis=0),
+            helper.make_node("Concat", ["axis0", "axis0", "axis0", "padr_b"], ["pads_b"], axis=0),
+            helper.make_node("Pad", [INPUT_IDS, "pads_a"], ["ids_a_padded"]),     # pads with 0, masked anyway
+            helper.make_node("Pad", [INPUT_IDS_B, "pads_b"], ["ids_b_padded"]),
+            helper.make_node("Concat", ["ids_a_padded", "ids_b_padded"], ["ids_ab"], axis=0),  # (2B, T)
+            helper.make_node("Concat", [LENGTHS, LENGTHS_B], ["lengths_ab"], axis=0)]          # (2B,)
+
+
+def _siamese_nodes() -> list[onnx.NodeProto]:
+    """"sent" (2B, 2H) -> "feats" (B, 8H) = [h1, h2, h1*h2, |h1-h2|]."""
+    return [helper.make_node("Split", ["sent"], ["h1", "h2"], axis=0),                # (B, 2H) each
+            helper.make_node("Mul", ["h1", "h2"], ["h1h2"]),
+            helper.make_node("Sub", ["h1", "h2"], ["h1_h2"]),
+            helper.make_node("Abs", ["h1_h2"], ["abs_h1_h2"]),
+            helper.make_node("Concat", ["h1", "h2", "h1h2", "abs_h1_h2"], ["feats"], axis=1)]  # (B, 8H)
 
 
 def _encoder_nodes(ids: str, lengths: str, H: int) -> list[onnx.NodeProto]:

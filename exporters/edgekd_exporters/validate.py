@@ -1,14 +1,14 @@
-"""Export-time checks: torch student vs fp32 ONNX parity, int8 vs fp32 agreement and task metric, and budgets.
+"""Export-time checks: reference student vs fp32 ONNX parity, int8 vs fp32 agreement and task metric, and budgets.
 
-torch is imported here only, and only when installed: without it the parity is recorded as not measured and the
-export goes on. Every number lands in the manifest's `metrics`; a broken budget raises `BudgetError` (naming the
-budget, the measured value and the limit) unless the caller explicitly allows it.
+The reference model (the torch student) and the task metric come from the caller, as a `Parity` and a `Scorer`,
+so the exporters never import torch or the training core. Every number lands in the manifest's `metrics`; a
+broken budget raises `BudgetError` (naming the budget, the measured value and the limit) unless the caller
+explicitly allows it.
 """
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import onnx
@@ -16,7 +16,7 @@ import onnx
 from edgekd_runtime.encoding import Encoded, encode
 from edgekd_runtime.manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B
 
-PARITY_ATOL = 1e-4        # torch student vs fp32 ONNX, max abs logit difference
+PARITY_ATOL = 1e-4        # reference (torch) student vs fp32 ONNX, max abs logit difference
 VALIDATION_BATCH = 64     # int8 logits depend (slightly) on batch composition; this is the batch size we validate at
 
 
@@ -94,52 +94,45 @@ def ort_logits(model: onnx.ModelProto | bytes, probe: Probe, batch: int = VALIDA
     return np.concatenate([sess.run(None, probe.slice(i, i + batch))[0] for i in range(0, len(probe), batch)])
 
 
-def torch_available() -> bool:
-    return importlib.util.find_spec("torch") is not None
+@dataclass(frozen=True)
+class Parity:
+    """What the fp32 graph must reproduce: `reference(probe) -> logits (N, C)` (e.g. the torch student, supplied by
+    the training core), or, when there is none, the reason recorded in the manifest instead of a measurement."""
+
+    reference: Callable[[Probe], np.ndarray] | None = None
+    reason: str = "no reference model given"
 
 
-def torch_logits(checkpoint_dir, probe: Probe, batch: int = VALIDATION_BATCH) -> np.ndarray:
-    """Logits of the torch student (eval mode) on a probe; the remap to student ids happens here, as in training."""
-    import torch
-
-    from edgekd.student.checkpoint import load_checkpoint
-
-    _, model, vocab_map = load_checkpoint(checkpoint_dir)
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(probe), batch):
-            f = probe.slice(i, i + batch)
-            args = [torch.from_numpy(vocab_map[f[INPUT_IDS]]), torch.from_numpy(f[LENGTHS])]
-            if probe.b is not None:
-                args += [torch.from_numpy(vocab_map[f[INPUT_IDS_B]]), torch.from_numpy(f[LENGTHS_B])]
-            out.append(model(*args).float().numpy())
-    return np.concatenate(out)
-
-
-def measure_parity(checkpoint_dir, fp32: onnx.ModelProto, probes: Sequence[Probe], check: bool | None) -> dict:
-    """{"measured", "max_abs_diff", "rows"} for torch vs fp32 ONNX; check=None measures iff torch is installed."""
-    if check is False:
-        return {"measured": False, "reason": "skipped on request"}
-    if not torch_available():
-        if check:
-            raise BudgetError("parity check requested but torch is not installed (pip install 'edgekd[train]')")
-        return {"measured": False, "reason": "torch not installed"}
+def measure_parity(fp32: onnx.ModelProto, probes: Sequence[Probe], parity: Parity) -> dict:
+    """{"measured", "max_abs_diff", "rows", "atol"} for the reference vs fp32 ONNX, or {"measured": False, "reason"}."""
+    if parity.reference is None:
+        return {"measured": False, "reason": parity.reason}
     diff, rows = 0.0, 0
     for p in probes:
-        diff = max(diff, float(np.abs(torch_logits(checkpoint_dir, p) - ort_logits(fp32, p)).max()))
+        diff = max(diff, float(np.abs(parity.reference(p) - ort_logits(fp32, p)).max()))
         rows += len(p)
     return {"measured": True, "max_abs_diff": diff, "rows": rows, "atol": PARITY_ATOL}
 
 
-def compare(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: np.ndarray | None, metric: str) -> dict:
-    """int8 vs fp32: argmax agreement, max abs logit diff, and both task scores when labels are known."""
-    from edgekd.metrics import score
+# (labels, predictions) -> {"accuracy": ..., <the task metric>: ...} over the rows with a known label (>= 0).
+Scorer = Callable[[np.ndarray, np.ndarray], dict[str, float]]
 
+
+def accuracy_scorer(labels: np.ndarray, preds: np.ndarray) -> dict[str, float]:
+    """The default Scorer: accuracy over rows with a known label (a caller with a task metric passes its own)."""
+    keep = np.asarray(labels) >= 0
+    y, p = np.asarray(labels)[keep], np.asarray(preds)[keep]
+    return {"accuracy": float((y == p).mean()) if len(y) else 0.0}
+
+
+def compare(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: np.ndarray | None, metric: str,
+            scorer: Scorer = accuracy_scorer) -> dict:
+    """int8 vs fp32: argmax agreement, max abs logit diff, and both task scores (`scorer`) when labels are known."""
     a, b = fp32_logits.argmax(1), int8_logits.argmax(1)
     out: dict[str, Any] = {"rows": int(len(a)), "argmax_agreement": float((a == b).mean()),
                            "max_abs_logit_diff": float(np.abs(fp32_logits - int8_logits).max())}
     if labels is not None and (labels >= 0).any():
-        s32, s8 = score(metric, labels, a), score(metric, labels, b)
+        s32, s8 = scorer(labels, a), scorer(labels, b)
         out |= {"metric": metric, "fp32": s32, "int8": s8,
                 "drop_points": 100.0 * (s32[metric] - s8[metric]),
                 "accuracy_drop_points": 100.0 * (s32["accuracy"] - s8["accuracy"])}

@@ -3,9 +3,8 @@
 - latency: `predict([text])` one text at a time, tokenization included, over real text; p50/p95/p99;
 - throughput: `predict(all texts, batch_size=B)` (length-bucketed, as a user would call it), sentences/s,
   the median of several passes;
-- peak RSS: a fresh `python` that imports the runtime, loads the bundle and predicts the texts (batch 1 and
-  the default batch 64), read in that child: VmHWM on Linux (`getrusage`'s ru_maxrss survives execve there,
-  so it would report this parent's peak), `resource.getrusage(RUSAGE_SELF).ru_maxrss` elsewhere.
+- peak RSS: a fresh `python -m edgekd_runtime.rss` that imports the runtime, loads the bundle and predicts the
+  texts (batch 1 and the default batch 64), read in that child (see `rss` for why VmHWM and not ru_maxrss).
 Text comes from --texts (TSV/JSONL/lines), else the bundle's own sample file (role "sample"), else a small
 built-in set of English sentences (reported as such).
 """
@@ -26,6 +25,7 @@ import numpy as np
 from .bundle import DEFAULT_MAX_TOKENS, Bundle
 from .errors import InputError
 from .manifest import Manifest
+from .measure import summarize_ms
 from .textio import read_items
 from .verify import bundle_root
 
@@ -62,9 +62,8 @@ def bench_items(bundle: Bundle, texts: str | Path | None = None, limit: int | No
 
 
 def _pct(ms: Sequence[float]) -> dict[str, float]:
-    a = np.asarray(ms)
-    return {"p50_ms": float(np.percentile(a, 50)), "p95_ms": float(np.percentile(a, 95)),
-            "p99_ms": float(np.percentile(a, 99)), "mean_ms": float(a.mean())}
+    s = summarize_ms(ms)
+    return {"p50_ms": s["p50"], "p95_ms": s["p95"], "p99_ms": s["p99"], "mean_ms": s["mean"]}
 
 
 class _NoGC:
@@ -129,39 +128,6 @@ def throughput(bundle: Bundle, items: list, batch: int = 256, max_tokens: int | 
             "rows_per_pass": len(work)}
 
 
-_RSS_CHILD = """
-import json, resource, sys
-
-def peak_mb():
-    # Linux keeps ru_maxrss across execve, so a child spawned by a big parent would report the parent's peak;
-    # VmHWM belongs to this process image only. Elsewhere ru_maxrss is all there is (bytes on macOS).
-    try:
-        with open("/proc/self/status") as f:
-            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024, "VmHWM"
-    except (OSError, StopIteration):
-        r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return (r / 2**20 if sys.platform == "darwin" else r / 1024), "ru_maxrss"
-
-a = json.loads(sys.argv[1])
-import numpy, tokenizers
-from edgekd_runtime import Bundle
-from edgekd_runtime.bench import bench_items
-if a["backend"] == "onnxruntime":
-    import onnxruntime
-imports, _ = peak_mb()
-b = Bundle.load(a["bundle"], backend=a["backend"], model=a["model"], threads=a["threads"])
-loaded, _ = peak_mb()
-items, _ = bench_items(b, a["texts"], a["limit"])
-for x in items[:300]:
-    b.predict([x])
-batch1, _ = peak_mb()
-b.predict(items)                                  # the library defaults: batch_size 64, max_tokens 512
-peak, how = peak_mb()
-print(json.dumps({"import_rss_mb": imports, "loaded_rss_mb": loaded, "batch1_rss_mb": batch1, "peak_rss_mb": peak,
-                  "measured_by": how, "torch_imported": "torch" in sys.modules}))
-"""
-
-
 def peak_rss(bundle: str | Path, backend: str, model: str | None, threads: int,
              texts: str | Path | None, limit: int | None = None) -> dict[str, Any]:
     """Peak RSS (MB) of a fresh interpreter that imports, loads the bundle and predicts; also after import/load."""
@@ -169,7 +135,7 @@ def peak_rss(bundle: str | Path, backend: str, model: str | None, threads: int,
                       "texts": None if texts is None else str(texts), "limit": limit})
     n = str(threads if backend == "numpy" else 1)      # numpy's BLAS pool, as edgekd-run sets it
     env = {**os.environ, "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
-    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, arg], capture_output=True, text=True, env=env,
+    out = subprocess.run([sys.executable, "-m", "edgekd_runtime.rss", arg], capture_output=True, text=True, env=env,
                          timeout=600)
     if out.returncode != 0:
         raise RuntimeError(f"peak-RSS subprocess failed: {out.stderr.strip().splitlines()[-1:]}")

@@ -68,10 +68,10 @@ def _blas_threads(n: int | None) -> None:
 def _load(bundle, backend, model, threads, verify=True, profile=None):
     opts = {}
     if profile:
-        from .profile import load_profile
-        p = load_profile(profile)
+        from .profile import load_runtime_profile
+        p = load_runtime_profile(profile)
         threads = threads or p.threads
-        opts = {"optimization": p.optimization, "mem_arena": p.mem_arena}
+        opts = p.session_options
     _blas_threads(threads if backend == "numpy" else 1)
     from .bundle import Bundle
     return Bundle.load(bundle, backend=backend, model=model, threads=threads, verify=verify, **opts)
@@ -257,10 +257,10 @@ def bench(bundle, texts, limit, threads, profile, batch, iters, backend, model, 
     from .bench import format_table, run_bench
     opts = {}
     if profile:
-        from .profile import load_profile
-        p = load_profile(profile)
+        from .profile import load_runtime_profile
+        p = load_runtime_profile(profile)
         threads = threads or tuple(sorted({1, p.threads}))
-        opts = {"optimization": p.optimization, "mem_arena": p.mem_arena}
+        opts = p.session_options
     result = run_bench(bundle, backend=backend, model=model, threads=threads or (1, 2), batch=batch, texts=texts,
                        limit=limit, iters=iters, rss=rss, **opts)
     if profile:

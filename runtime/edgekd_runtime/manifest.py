@@ -14,6 +14,7 @@ from typing import Any, Mapping
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 MANIFEST_FILE = "manifest.json"
+TOKENIZER_FILE = "tokenizer.json"   # the bundle's tokenizer (the exporters write this name)
 
 # Input / output names of every exported graph. Pair models take the second sentence as *_b.
 INPUT_IDS = "input_ids"          # int64 [batch, seq]: ids of the teacher tokenizer (the graph remaps them)
@@ -49,7 +50,7 @@ class FileEntry:
 class TokenizerSpec:
     """How raw text becomes input ids. The student sees word pieces without [CLS]/[SEP]."""
 
-    file: str = "tokenizer.json"
+    file: str = TOKENIZER_FILE
     vocab_size: int = 0           # the tokenizer's full vocabulary; must equal the graph's remap table length
     add_special_tokens: bool = False
     pad_id: int = 0

@@ -22,7 +22,7 @@ CFG = CompareConfig(latency_samples=12, warmup=2, rounds=2, batch=16, throughput
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory, glue_dir):
-    testing = pytest.importorskip("edgekd_exporters.testing", reason="exporters' tiny-bundle helper not available")
+    testing = pytest.importorskip("tests.helpers.checkpoints", reason="exporters' tiny-bundle helper not available")
     from edgekd.tasks import load_split
 
     root = tmp_path_factory.mktemp("bench")
@@ -124,7 +124,7 @@ def test_missing_fasttext_and_sklearn_leave_their_rows_out(inputs, glue_dir, mon
 
 
 def test_pair_task_mrpc_scores_f1_and_joins_pairs_for_word_baselines(tmp_path, glue_dir):
-    testing = pytest.importorskip("edgekd_exporters.testing", reason="exporters' tiny-bundle helper not available")
+    testing = pytest.importorskip("tests.helpers.checkpoints", reason="exporters' tiny-bundle helper not available")
     testing.make_tiny_bundle(tmp_path / "pair", pair=True, precision="int8")
     rec = run_compare("mrpc", bundle=str(tmp_path / "pair"), data_dir=str(glue_dir), work=str(tmp_path / "w"),
                       limit_train=200, limit_dev=24, skip=("fasttext-transfer",), ft=FT,

@@ -64,7 +64,7 @@ def test_markdown_has_one_line_per_row_and_the_verdict():
     md = markdown(rows, "sst2", "accuracy", 872, 64, 2, v["text"])
     lines = [l for l in md.splitlines() if l.startswith("| ")]
     assert len(lines) == 1 + len(rows)                              # header + rows
-    assert "| fasttext-gold | 81.0 | 1 kB | 28 µs | 39,000 (1 thread) | 47 MB | 2,893 |" in md
+    assert "| fasttext-gold | 81.0 | 1.00 kB | 28 µs | 39,000 (1 thread) | 47 MB | 2,893 |" in md
     assert md.rstrip().endswith(v["text"])
     assert "f1" not in md
     assert "dev f1 %" in markdown(rows, "mrpc", "f1", 408, 64, 2)

@@ -19,7 +19,7 @@ from edgekd.devices.systems import build
 
 @pytest.fixture(scope="module")
 def tiny_bundle(tmp_path_factory):
-    testing = pytest.importorskip("edgekd_exporters.testing", reason="exporters' tiny-bundle helper not available")
+    testing = pytest.importorskip("tests.helpers.checkpoints", reason="exporters' tiny-bundle helper not available")
     pytest.importorskip("edgekd_runtime.bundle", reason="runtime Bundle not available")
     out = tmp_path_factory.mktemp("tiny") / "bundle"
     testing.make_tiny_bundle(out, precision="both")
@@ -113,7 +113,7 @@ def test_profile_cli_full_with_rss(tiny_bundle, tiny_teacher_dir, glue_dir, tmp_
 
 
 def test_profile_cli_refuses_a_profile_for_other_hardware(tmp_path):
-    from edgekd.devices.profiles import find_profile
+    from edgekd_runtime.profile import find_profile
 
     res = CliRunner().invoke(main, ["profile", "--device", "pi4" if host_arch() != "arm64" else "cpu-1t",
                                     "--bundle", str(tmp_path), "--teacher", "x"])

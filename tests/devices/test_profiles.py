@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from edgekd.devices import load_device_profile
 from edgekd.devices.machine import cpu_info, host_mismatches
-from edgekd.devices.profiles import DeviceProfile, ProfileError, find_profile, list_profiles, load_profile
+from edgekd_runtime.profile import (DeviceProfile, ProfileError, find_profile, list_profiles, load_profile,
+                                    load_runtime_profile)
 
 REPO = Path(__file__).resolve().parents[2]
 DEVICES = REPO / "devices"
@@ -136,7 +138,8 @@ def test_optional_fields_take_defaults(tmp_path):
 def test_unknown_quant_preset_lists_the_exporters_presets(tmp_path):
     pytest.importorskip("edgekd_exporters.quantize")
     with pytest.raises(ProfileError, match=r"field 'quantization_preset': unknown preset 'turbo'.*default"):
-        load_profile(write(tmp_path, base() | {"quantization_preset": "turbo"}))
+        load_device_profile(write(tmp_path, base() | {"quantization_preset": "turbo"}))
+    assert load_profile(write(tmp_path, base() | {"quantization_preset": "turbo"})).quantization_preset == "turbo"
 
 
 def test_name_must_match_file_and_toml_must_parse(tmp_path):
@@ -188,11 +191,29 @@ def test_cpu_info_parses_x86_and_arm():
     assert {"fp", "asimd"} <= cpu_info(arm)["flags"]
 
 
-def test_runtime_reader_agrees_with_the_full_profiles():
-    # edgekd-run reads only its keys (it cannot import edgekd); both readers must see the same values.
-    rt = pytest.importorskip("edgekd_runtime.profile")
+def test_runtime_reader_agrees_with_the_full_profiles(tmp_path):
+    # edgekd-run reads only its keys, by the same field rules; both readers must see the same values.
     for path in SHIPPED:
-        full, mini = load_profile(path), rt.load_profile(path)
+        full, mini = load_profile(path), load_runtime_profile(path)
         assert (mini.name, mini.threads, mini.batch_sizes) == (full.name, full.threads, full.batch_sizes)
         assert mini.optimization == full.onnxruntime.graph_optimization_level
         assert mini.mem_arena == full.onnxruntime.enable_cpu_mem_arena
+
+
+def test_runtime_reader_takes_a_minimal_profile_with_the_same_field_rules(tmp_path):
+    p = tmp_path / "tiny-device.toml"
+    p.write_text('threads = 2\n[onnxruntime]\ngraph_optimization_level = "basic"\n')
+    mini = load_runtime_profile(p)
+    assert (mini.name, mini.threads, mini.batch_sizes, mini.optimization) == ("tiny-device", 2, (1,), "basic")
+    p.write_text('threads = 0\n')
+    with pytest.raises(ProfileError, match=r"tiny-device\.toml: field 'threads': expected an integer >= 1"):
+        load_runtime_profile(p)
+    p.write_text('[onnxruntime]\ngraph_optimization_level = "max"\n')
+    with pytest.raises(ProfileError, match=r"field 'onnxruntime\.graph_optimization_level': expected one of"):
+        load_runtime_profile(p)
+
+
+def test_profile_levels_are_the_ones_the_ort_backend_maps():
+    from edgekd_runtime.ort_backend import _LEVELS
+    from edgekd_runtime.profile import GRAPH_OPT_LEVELS
+    assert set(GRAPH_OPT_LEVELS) == set(_LEVELS)

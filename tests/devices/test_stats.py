@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from edgekd.devices.measure import _split, interleaved_latency, interleaved_throughput
-from edgekd.devices.stats import (best_throughput, budget_verdict, check_budget, compare, latency_summary, ratio,
-                                  rate_summary)
+from edgekd.devices.stats import best_throughput, budget_verdict, check_budget, compare, ratio
 from edgekd.devices.systems import System
+from edgekd_runtime.measure import format_bytes, latency_summary, rate_summary
 
 
 def test_latency_summary_by_hand():
@@ -117,3 +117,9 @@ def test_measure_config_json_round_trip():
 
     cfg = MeasureConfig(references=("bert-base",), reference_batch_sizes=(1, 4), rss=False)
     assert MeasureConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_format_bytes_three_significant_digits():
+    assert [format_bytes(n) for n in (812, 1000, 6_142_404, 43_300_000, 438_000_000, 2_500_000_000)] == \
+        ["812 B", "1.00 kB", "6.14 MB", "43.3 MB", "438 MB", "2.50 GB"]
+    assert format_bytes(None) == "–" and format_bytes(None, missing="n/a") == "n/a"

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from edgekd.build.pipeline import BuildInputs, build, summary_text
-from edgekd.build.presets import preset
+from edgekd.pipeline.chain import BuildInputs, build, summary_text
+from edgekd.pipeline.presets import preset
 from edgekd.tasks import get_task, load_split
 
 

@@ -1,7 +1,7 @@
 """The stage runner: skip when up to date, rerun exactly the affected stages, and say why."""
 from __future__ import annotations
 
-from edgekd.build.stages import Stage, run_stages
+from edgekd.pipeline.stages import Stage, run_stages
 
 
 def _chain(calls: list, a_cfg: dict, b_cfg: dict, data: str = "d1"):
@@ -66,8 +66,8 @@ def test_summary_paired_test_reads_students_under_the_run_folder(tmp_path, glue_
 
     import numpy as np
 
-    from edgekd.build.pipeline import summarize
-    from edgekd.build.stages import StageResult
+    from edgekd.pipeline.chain import summarize
+    from edgekd.pipeline.stages import StageResult
     from edgekd.tasks import get_task, load_split
 
     task = get_task("sst2")

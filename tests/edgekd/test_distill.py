@@ -8,11 +8,13 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from edgekd.distill import DistillConfig, distill, predict_logits
-from edgekd.student.checkpoint import load_checkpoint, load_numpy_weights
-from edgekd.student.config import StudentConfig
+from edgekd.distill.config import DistillConfig
+from edgekd.distill.loop import predict_logits
+from edgekd.distill.train import distill
+from edgekd.student.checkpoint import load_checkpoint
 from edgekd.student.data import TrainRows
 from edgekd.tasks import load_split
+from edgekd_contract.checkpoint import StudentConfig, load_numpy_weights
 
 SMALL = dict(embed_dim=8, hidden_size=8, mlp_size=8)
 
@@ -53,7 +55,7 @@ def test_tiny_distill_writes_a_loadable_best_checkpoint(tmp_path, sst2, tiny_tea
     # the checkpoint on disk is the best one: its dev accuracy reproduces the recorded value
     cfg, model, vocab_map = load_checkpoint(out)
     assert cfg.vocab_size == rec["vocab"]["size"] and len(vocab_map) == cfg.teacher_vocab_size
-    from edgekd.distill import encode_split, to_student_ids
+    from edgekd.distill.prepare import encode_split, to_student_ids
     from edgekd.student.vocab import Vocab, load_tokenizer
 
     tok = load_tokenizer(out / "tokenizer.json")
@@ -62,7 +64,7 @@ def test_tiny_distill_writes_a_loadable_best_checkpoint(tmp_path, sst2, tiny_tea
     pred = predict_logits(model, enc).argmax(-1)
     acc = float((pred == dev.labels).mean())
     assert acc == pytest.approx(best)
-    from edgekd.student.checkpoint import load_dev_predictions
+    from edgekd_contract.checkpoint import load_dev_predictions
 
     np.testing.assert_array_equal(load_dev_predictions(out), pred)   # saved with the best checkpoint
     assert json.loads((out / "tokenizer.json").read_text())["padding"] is None
@@ -162,7 +164,7 @@ def test_reads_an_edgekd_label_cache_and_refuses_a_stale_one(tmp_path, glue_dir,
 
 
 def test_lr_factor_linear_decays_to_zero_and_constant_stays():
-    from edgekd.distill import lr_factor
+    from edgekd.distill.loop import lr_factor
 
     assert [lr_factor("linear", k, 4) for k in range(6)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
     assert lr_factor("constant", 99, 4) == 1.0

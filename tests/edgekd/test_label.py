@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from edgekd.augment import AugmentConfig, build_transfer_set, read_transfer_set
 from edgekd.label import CacheError, StaleCache, label_transfer_set, load_logits, merge_shards
 from edgekd.tasks import load_split
-from edgekd.teacher.model import _cpu_has_bf16, load_teacher, teacher_logits, weights_hash
+from edgekd.teacher.model import cpu_has_bf16, load_teacher, teacher_logits, weights_hash
 
 CHUNK = 48
-BF16 = _cpu_has_bf16()          # resume must be exact even where bf16 makes results depend on batch composition
+BF16 = cpu_has_bf16()           # resume must be exact even where bf16 makes results depend on batch composition
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from edgekd.student.bilstm import build_student, siamese_features
-from edgekd.student.checkpoint import load_checkpoint, load_numpy_weights, save_checkpoint
-from edgekd.student.config import StudentConfig
+from edgekd.student.bilstm import siamese_features
+from edgekd.student.checkpoint import load_checkpoint, save_checkpoint
+from edgekd.student.registry import FAMILIES, build_student, family
+from edgekd_contract.checkpoint import StudentConfig, load_numpy_weights
 
 
 def tiny(kind="bilstm", **kw) -> StudentConfig:
@@ -125,3 +126,18 @@ def test_checkpoint_round_trip(tmp_path, kind):
     # saving again over an existing checkpoint replaces it atomically (no leftovers)
     save_checkpoint(tmp_path / "ck", cfg, m, vocab_map, tok)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "tokenizer.json"]
+
+
+def test_every_checkpoint_kind_has_a_family_with_the_hooks():
+    from edgekd_contract.checkpoint import KINDS
+
+    assert set(FAMILIES) == set(KINDS)
+    for kind in KINDS:
+        fam = family(kind)
+        m = fam.build(tiny(kind))
+        assert m.cfg.kind == kind and fam.param_counts(m)["embedding"] == m.cfg.vocab_size * m.cfg.embed_dim
+        table = np.arange(m.cfg.vocab_size * m.cfg.embed_dim, dtype=np.float32).reshape(m.cfg.vocab_size, -1)
+        fam.init_embeddings(m, table)
+        assert np.array_equal(fam.flat_state_dict(m)["embedding.weight"].numpy(), table)
+    with pytest.raises(ValueError, match="unknown student kind 'gpt'"):
+        family("gpt")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edgekd.tasks import get_task, load_split
-from edgekd.teacher.finetune import FinetuneConfig
+from edgekd.teacher.config import FinetuneConfig
 from edgekd.teacher.locate import TeacherNotFound, resolve_teacher
 from edgekd.teacher.model import load_teacher, teacher_logits, token_budget_batches
 from edgekd.teacher.stage import run_teacher_stage
@@ -88,3 +88,19 @@ def test_finetune_freeze_word_embeddings_trains_everything_else(tiny_teacher_dir
     changed = {n for n, p in t.model.named_parameters() if not torch.equal(p.detach(), before[n])}
     assert name not in changed
     assert len(changed) >= len(before) - 2  # everything else moved (position/type tables may see few ids)
+
+
+def test_one_teacher_config_feeds_every_stage():
+    import inspect
+
+    from edgekd.label import label_transfer_set
+    from edgekd.pipeline.presets import BuildConfig
+    from edgekd.teacher.config import TEACHER
+    from edgekd.teacher.config import FinetuneConfig
+    from edgekd.teacher.model import teacher_logits
+
+    assert FinetuneConfig().max_length == TEACHER.max_length == BuildConfig.label_max_length == 128
+    for fn in (teacher_logits, label_transfer_set):
+        params = inspect.signature(fn).parameters
+        assert params["max_length"].default == TEACHER.max_length and params["max_tokens"].default == TEACHER.max_tokens
+    assert TEACHER.input_length(128, pair=False) == 130 and TEACHER.input_length(128, pair=True) == 259

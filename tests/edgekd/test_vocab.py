@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from edgekd.student import embeddings as emb
-from edgekd.student.config import PAD_ID, UNK_ID
 from edgekd.batching import length_buckets
+from edgekd.student import embeddings as emb
 from edgekd.student.data import Ragged, TrainRows, encode_ragged, read_logits, read_transfer
 from edgekd.student.vocab import TeacherSpecials, Vocab, build_vocab, load_tokenizer, teacher_specials
 from edgekd.tasks import DataError
+from edgekd_contract.checkpoint import PAD_ID, UNK_ID
 from edgekd_runtime.encoding import encode
 
 SP = TeacherSpecials(pad_id=0, unk_id=3, other=(1, 2, 4))    # 1=[CLS], 2=[SEP], 4=[MASK] in a 12-id toy vocab

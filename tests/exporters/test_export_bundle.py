@@ -13,13 +13,14 @@ import onnx
 import pytest
 from tokenizers import Tokenizer
 
-from edgekd_exporters import BudgetError, Budgets, export_bundle
+from edgekd_exporters import BudgetError, Budgets, Parity, export_bundle
 from edgekd_exporters import validate
 from edgekd_exporters.bundle import bundle_bytes
 from edgekd_exporters.graph import INIT_VOCAB_MAP
-from edgekd_exporters.testing import TINY_TEXTS, make_random_checkpoint, make_tiny_bundle
 from edgekd_runtime.encoding import encode
 from edgekd_runtime.manifest import MANIFEST_FILE, Manifest, sha256_file
+
+from tests.helpers.checkpoints import TINY_TEXTS, make_random_checkpoint, make_tiny_bundle
 
 
 @dataclass(frozen=True)
@@ -71,24 +72,23 @@ def test_tokenizer_spec_is_true_to_the_shipped_tokenizer(bundle):
 
 def test_dev_metrics_recorded_and_budget_failure_raises(tmp_path):
     ckpt = make_random_checkpoint(tmp_path / "ckpt", "bilstm", seed=1)
-    man = export_bundle(ckpt, tmp_path / "ok", dev_data=_dev(False), check_parity=False)
+    man = export_bundle(ckpt, tmp_path / "ok", dev_data=_dev(False))
     d = man.metrics["int8_vs_fp32_dev"]
     assert d["metric"] == "accuracy" and d["rows"] == len(_dev(False).texts)
     assert 0 <= d["argmax_agreement"] <= 1 and "drop_points" in d and man.metrics["fp32_dev"]["accuracy"] >= 0
     # Labels = the fp32 predictions: fp32 scores 100%, so the drop is >= 0 and a negative budget must break.
     strict = Budgets(max_drop_points=-0.01)
     with pytest.raises(BudgetError, match="int8 accuracy drop .* > budget -0.01"):
-        export_bundle(ckpt, tmp_path / "bad", dev_data=_fp32_labelled(ckpt, tmp_path), budgets=strict,
-                      check_parity=False)
+        export_bundle(ckpt, tmp_path / "bad", dev_data=_fp32_labelled(ckpt, tmp_path), budgets=strict)
     assert not (tmp_path / "bad").exists() and not (tmp_path / "bad.tmp").exists()
     forced = export_bundle(ckpt, tmp_path / "forced", dev_data=_fp32_labelled(ckpt, tmp_path), budgets=strict,
-                           allow_budget_break=True, check_parity=False)
+                           allow_budget_break=True)
     assert forced.metrics["budget_broken"] and "Budgets broken" in (tmp_path / "forced" / "README.md").read_text()
 
 
 def _fp32_labelled(ckpt, tmp_path) -> Dev:
     """Dev data whose labels are the fp32 model's own predictions (fp32 accuracy = 100%)."""
-    export_bundle(ckpt, tmp_path / "fp32only", precision="fp32", check_parity=False)
+    export_bundle(ckpt, tmp_path / "fp32only", precision="fp32")
     tok = Tokenizer.from_file(str(ckpt / "tokenizer.json"))
     dev = _dev(False)
     probe = validate.dev_probe(dev, tok, 32, 0, 100)
@@ -109,26 +109,44 @@ def test_archive(tmp_path, kind):
     assert sorted(names) == sorted(f"bundle/{p.name}" for p in (tmp_path / "bundle").iterdir())
 
 
-def test_parity_not_measured_without_torch(tmp_path, monkeypatch):
-    monkeypatch.setattr(validate, "torch_available", lambda: False)
+def test_parity_without_a_reference_is_recorded_as_not_measured(tmp_path):
     ckpt = make_random_checkpoint(tmp_path / "ckpt")
     man = export_bundle(ckpt, tmp_path / "b")
-    assert man.metrics["parity_torch_fp32"] == {"measured": False, "reason": "torch not installed"}
-    with pytest.raises(BudgetError, match="torch is not installed"):
-        export_bundle(ckpt, tmp_path / "c", check_parity=True)
+    assert man.metrics["parity_torch_fp32"] == {"measured": False, "reason": "no reference model given"}
 
 
-def test_parity_measured_with_torch(tmp_path):
-    pytest.importorskip("torch")
+def test_parity_against_a_given_reference_and_its_budget(tmp_path):
     ckpt = make_random_checkpoint(tmp_path / "ckpt", "siamese_bilstm")
-    par = export_bundle(ckpt, tmp_path / "b", dev_data=_dev(True), precision="fp32").metrics["parity_torch_fp32"]
-    assert par["measured"] and par["max_abs_diff"] < 1e-4 and par["rows"] == 96 + len(_dev(True).texts)
+    seen = []
+
+    def off_by(delta):
+        def reference(probe):
+            seen.append(len(probe))
+            return validate.ort_logits(onnx.load(str(tmp_path / "ref" / "model.fp32.onnx")), probe) + delta
+        return reference
+
+    export_bundle(ckpt, tmp_path / "ref", precision="fp32")
+    par = export_bundle(ckpt, tmp_path / "b", dev_data=_dev(True), precision="fp32",
+                        parity=Parity(off_by(0.0))).metrics["parity_torch_fp32"]
+    assert par["measured"] and par["max_abs_diff"] == 0.0 and par["rows"] == 96 + len(_dev(True).texts) == sum(seen)
+    with pytest.raises(BudgetError, match="max abs logit diff 0.01 > 0.0001"):
+        export_bundle(ckpt, tmp_path / "c", precision="fp32", parity=Parity(off_by(0.01)))
 
 
-def test_export_never_imports_torch(tmp_path):
-    code = ("import sys; from edgekd_exporters.testing import make_tiny_bundle; "
+def test_another_metric_needs_its_scorer(tmp_path):
+    ckpt = make_random_checkpoint(tmp_path / "ckpt")
+    with pytest.raises(ValueError, match="metric 'f1' needs its scorer"):
+        export_bundle(ckpt, tmp_path / "b", dev_data=_dev(False), metric="f1")
+    f1 = export_bundle(ckpt, tmp_path / "b", dev_data=_dev(False), metric="f1",
+                       scorer=lambda y, p: {"accuracy": 0.5, "f1": 0.25}).metrics["int8_vs_fp32_dev"]
+    assert f1["metric"] == "f1" and f1["fp32"] == {"accuracy": 0.5, "f1": 0.25} and f1["drop_points"] == 0.0
+
+
+def test_export_never_imports_torch_or_the_core(tmp_path):
+    code = ("import sys; from tests.helpers.checkpoints import make_tiny_bundle; "
             f"make_tiny_bundle({str(tmp_path / 'b')!r}, pair=True); "
-            "assert 'torch' not in sys.modules, 'torch was imported'")
+            "assert 'torch' not in sys.modules, 'torch was imported'; "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'edgekd'], 'the training core was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     assert json.loads((tmp_path / "b" / MANIFEST_FILE).read_text())["pair"] is True
 

@@ -6,7 +6,8 @@ import json
 from click.testing import CliRunner
 
 from edgekd.cli import main
-from edgekd_exporters.testing import TINY_TEXTS, make_random_checkpoint
+
+from tests.helpers.checkpoints import TINY_TEXTS, make_random_checkpoint
 
 
 def _tsv(path, rows):

@@ -9,10 +9,11 @@ from tokenizers import Tokenizer
 
 from edgekd_exporters import export_bundle
 from edgekd_exporters.golden import GOLDEN_TEXTS, golden_items
-from edgekd_exporters.testing import make_random_checkpoint, make_tiny_bundle
 from edgekd_runtime import Bundle
 from edgekd_runtime.encoding import encode
 from edgekd_runtime.manifest import Manifest, sha256_file
+
+from tests.helpers.checkpoints import make_random_checkpoint, make_tiny_bundle
 
 RULES = ("empty", "whitespace_only", "mixed_case", "latin1_accents", "casing_outside_latin1", "cjk_chinese", "emoji",
          "emoji_zwj", "punctuation_runs", "fullwidth_latin", "control_chars", "long_text", "exactly_max_length",
@@ -91,11 +92,11 @@ def test_golden_items_are_deterministic_and_sized():
 
 def test_label_names_override_and_checks(tmp_path):
     ckpt = make_random_checkpoint(tmp_path / "ckpt", "bilstm", seed=1)
-    man = export_bundle(ckpt, tmp_path / "b", check_parity=False, label_names=("negative", "positive"))
+    man = export_bundle(ckpt, tmp_path / "b", label_names=("negative", "positive"))
     assert man.labels == ("negative", "positive")
     assert _golden(tmp_path / "b")["labels"] == ["negative", "positive"]
     assert Bundle.load(tmp_path / "b").predict(["a good film"]).labels[0] in ("negative", "positive")
     with pytest.raises(ValueError, match="3 label names given"):
-        export_bundle(ckpt, tmp_path / "c", check_parity=False, label_names=("a", "b", "c"))
+        export_bundle(ckpt, tmp_path / "c", label_names=("a", "b", "c"))
     with pytest.raises(ValueError, match="distinct"):
-        export_bundle(ckpt, tmp_path / "d", check_parity=False, label_names=("a", "a"))
+        export_bundle(ckpt, tmp_path / "d", label_names=("a", "a"))

@@ -6,13 +6,13 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from edgekd.student.checkpoint import load_numpy_weights
-from edgekd.student.config import StudentConfig
+from edgekd_contract.checkpoint import StudentConfig, load_numpy_weights
 from edgekd_exporters.graph import (IR_VERSION, TORCH_TO_ONNX_GATES, build_graph, lstm_tensors, reorder_gates)
 from edgekd_exporters.quantize import quantize
-from edgekd_exporters.testing import make_random_checkpoint
-from edgekd_exporters.validate import Probe, ort_logits, random_probe, torch_logits
+from edgekd_exporters.validate import Probe, ort_logits, random_probe
 from edgekd_runtime.encoding import Encoded
+
+from tests.helpers.checkpoints import make_random_checkpoint
 
 KINDS = ("bilstm", "siamese_bilstm")
 
@@ -87,7 +87,9 @@ def test_torch_parity_variable_lengths(ckpt, fp32):
     probe = random_probe(StudentConfig.read(ckpt).teacher_vocab_size, StudentConfig.read(ckpt).pair, n=40,
                          max_len=17, seed=5)
     assert (probe.a.lengths == 1).any() and probe.a.lengths.max() > 10
-    diff = np.abs(torch_logits(ckpt, probe, batch=16) - ort_logits(fp32, probe, batch=16)).max()
+    from edgekd.export import torch_reference
+
+    diff = np.abs(torch_reference(ckpt, batch=16)(probe) - ort_logits(fp32, probe, batch=16)).max()
     assert diff < 1e-4, diff
 
 

@@ -8,13 +8,13 @@ import onnx
 import pytest
 from onnx import numpy_helper
 
-from edgekd.student.checkpoint import load_numpy_weights
-from edgekd.student.config import StudentConfig
+from edgekd_contract.checkpoint import StudentConfig, load_numpy_weights
 from edgekd_exporters.graph import build_graph
 from edgekd_exporters.quantize import (INIT_EMBEDDING_Q, INIT_EMBEDDING_SCALE, PRESETS, QuantSpec, get_preset, quantize,
                                        quantize_embedding_rows)
-from edgekd_exporters.testing import make_random_checkpoint
 from edgekd_exporters.validate import ort_logits, random_probe
+
+from tests.helpers.checkpoints import make_random_checkpoint
 
 # Tolerance of int8 vs fp32 on tiny random students. Activations (LSTM input and hidden state) are quantized
 # dynamically with ONE scale per tensor, so each row's int8 logits move a little with the rest of its batch and

@@ -34,7 +34,7 @@ def bundles_dir(tmp_path_factory) -> Path:
         if missing:
             pytest.fail(f"EDGEKD_TEST_BUNDLES={pre} lacks {missing}; run `python -m tests.runtime.make_fixtures {pre}`")
         return Path(pre)
-    for need in ("edgekd_exporters.testing", "onnx", "safetensors"):
+    for need in ("tests.helpers.checkpoints", "onnx", "safetensors"):
         try:
             importlib.import_module(need)
         except ImportError as e:

@@ -18,7 +18,7 @@ FIXTURES = {
 
 def build(out_dir: str | Path) -> Path:
     """Build every fixture bundle under `out_dir` (skipping those already there) and return `out_dir`."""
-    from edgekd_exporters.testing import make_tiny_bundle
+    from tests.helpers.checkpoints import make_tiny_bundle
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

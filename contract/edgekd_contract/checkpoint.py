@@ -1,10 +1,12 @@
-"""StudentConfig and the on-disk student checkpoint layout (torch-free, so the exporters can read it).
+"""The student checkpoint contract: StudentConfig, the on-disk layout, weights as numpy, and the crash-safe write.
 
-A student checkpoint is a directory:
-  config.json        StudentConfig as JSON
-  model.safetensors  weights named as the torch state_dict below, plus `vocab_map`
-  tokenizer.json     the teacher's fast tokenizer (the student feeds on its word pieces)
-  metrics.json       training metrics (best dev metric, epochs, examples/s, ...)
+The training core writes checkpoints through `write_checkpoint`; the exporters read them with `StudentConfig.read`
+and `load_numpy_weights`. Torch-free. A student checkpoint is a directory:
+  config.json            StudentConfig as JSON
+  model.safetensors      weights named as the torch state_dict below, plus `vocab_map`
+  tokenizer.json         the teacher's fast tokenizer (the student feeds on its word pieces)
+  metrics.json           training metrics (best dev metric, epochs, examples/s, ...)
+  dev_predictions.json   optional: the checkpoint's dev argmax, for paired comparisons with other models
 No pickle anywhere.
 
 Tensor names and shapes (E = embed_dim, H = hidden_size, M = mlp_size, C = num_labels, V = vocab_size,
@@ -21,9 +23,14 @@ Vt = teacher_vocab_size, F = 2H for "bilstm" and 8H for "siamese_bilstm"):
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+import numpy as np
+
+from .fsutil import replace_dir
 
 PAD_ID = 0   # student id of padding
 UNK_ID = 1   # student id of [UNK], unseen word pieces and the teacher's [MASK]
@@ -32,6 +39,8 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 METRICS_FILE = "metrics.json"
+DEV_PREDICTIONS_FILE = "dev_predictions.json"
+REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE)
 
 KINDS = ("bilstm", "siamese_bilstm")
 
@@ -95,3 +104,52 @@ class StudentConfig:
     @classmethod
     def read(cls, checkpoint_dir: str | Path) -> "StudentConfig":
         return cls.from_dict(json.loads((Path(checkpoint_dir) / CONFIG_FILE).read_text()))
+
+
+def require_checkpoint(checkpoint_dir: str | Path) -> Path:
+    """The checkpoint folder as a Path; FileNotFoundError naming the first missing file of the layout."""
+    ckpt = Path(checkpoint_dir)
+    for need in REQUIRED_FILES:
+        if not (ckpt / need).is_file():
+            raise FileNotFoundError(f"{ckpt / need}: missing; is {ckpt} an edgekd student checkpoint?")
+    return ckpt
+
+
+def load_numpy_weights(checkpoint_dir: str | Path) -> dict[str, np.ndarray]:
+    """All tensors of a checkpoint as numpy arrays (torch-free: the exporters use this)."""
+    from safetensors.numpy import load_file
+
+    return load_file(str(Path(checkpoint_dir) / WEIGHTS_FILE))
+
+
+def write_checkpoint(out_dir: str | Path, cfg: StudentConfig, weights: Mapping[str, np.ndarray],
+                     tokenizer_file: str | Path, metrics: dict[str, Any] | None = None,
+                     dev_predictions: np.ndarray | None = None) -> Path:
+    """Write config.json, model.safetensors (`weights`, which include `vocab_map`), tokenizer.json (a copy of
+    `tokenizer_file`), metrics.json and, given dev predictions, dev_predictions.json.
+
+    Files are written to a temporary sibling and renamed, so an interrupted save never leaves a half checkpoint.
+    """
+    from safetensors.numpy import save_file
+
+    out = Path(out_dir)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_file({k: np.ascontiguousarray(v) for k, v in weights.items()}, str(tmp / WEIGHTS_FILE),
+              metadata={"format": "pt", "kind": cfg.kind})
+    (tmp / CONFIG_FILE).write_text(cfg.to_json())
+    shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
+    (tmp / METRICS_FILE).write_text(json.dumps(metrics or {}, indent=2, sort_keys=True) + "\n")
+    if dev_predictions is not None:
+        (tmp / DEV_PREDICTIONS_FILE).write_text(json.dumps({"predictions": np.asarray(dev_predictions).tolist()}))
+    replace_dir(tmp, out)
+    return out
+
+
+def load_dev_predictions(checkpoint_dir: str | Path) -> np.ndarray | None:
+    """The dev argmax saved with a checkpoint, or None for checkpoints written without it."""
+    path = Path(checkpoint_dir) / DEV_PREDICTIONS_FILE
+    if not path.is_file():
+        return None
+    return np.asarray(json.loads(path.read_text())["predictions"], dtype=np.int64)

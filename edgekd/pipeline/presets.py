@@ -12,19 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from ..augment.config import AugmentConfig
-from ..distill import DistillConfig
-from ..teacher.finetune import FinetuneConfig
-
-
-@dataclass(frozen=True)
-class StudentShape:
-    """The student's size; pair tasks use the paper's larger pair sizes unless overridden."""
-
-    embed_dim: int = 128
-    hidden_size: int | None = None   # None: 150 single, 300 pairs
-    mlp_size: int | None = None      # None: 200 single, 400 pairs
-    dropout: float = 0.1
-    max_length: int = 64
+from ..distill.config import DistillConfig
+from ..student_stage import StudentShape
+from ..teacher.config import TEACHER, FinetuneConfig
 
 
 @dataclass(frozen=True)
@@ -34,7 +24,7 @@ class BuildConfig:
     augment: AugmentConfig
     augment_seed: int = 0
     no_pos: bool = False
-    label_max_length: int = 128      # teacher truncation; 64 covers SST-2's sentences (the student's length)
+    label_max_length: int = TEACHER.max_length   # teacher truncation; 64 covers SST-2's sentences (the student's)
     label_bf16: bool = True
     distill: DistillConfig = field(default_factory=DistillConfig)
     student: StudentShape = field(default_factory=StudentShape)
@@ -49,13 +39,16 @@ class BuildConfig:
         return asdict(self)
 
 
+PRESETS = ("quick", "paper")
+
+
 def preset(name: str, pair: bool) -> BuildConfig:
     """The named preset for a single-sentence or a pair task."""
     aug = AugmentConfig.for_task(pair)
     if name == "quick":
         cfg = BuildConfig(
             preset="quick",
-            finetune=FinetuneConfig(epochs=1.0, eval_every=500, bf16=True, max_length=128,
+            finetune=FinetuneConfig(epochs=1.0, eval_every=500, bf16=True, max_length=TEACHER.max_length,
                                     freeze_word_embeddings=True),
             augment=replace(aug, n_iter=2),
             label_max_length=64,
@@ -64,7 +57,7 @@ def preset(name: str, pair: bool) -> BuildConfig:
         )
         if pair:  # small pair datasets: fine-tune the teacher on all of it, a few epochs
             cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=None, epochs=3.0, eval_every=100),
-                          label_max_length=128,
+                          label_max_length=TEACHER.max_length,
                           augment=replace(aug, n_iter=2), distill=replace(cfg.distill, epochs=4))
         return cfg
     if name == "paper":
@@ -72,7 +65,7 @@ def preset(name: str, pair: bool) -> BuildConfig:
             preset="paper",
             finetune=FinetuneConfig(epochs=3.0 if pair else 1.0, eval_every=100 if pair else 400, bf16=True),
             augment=aug,
-            label_max_length=128 if pair else 64,
+            label_max_length=TEACHER.max_length if pair else 64,
             # A ~900k-row SST-2 transfer set makes epochs long: evaluate every 3000 steps (150k rows) instead.
             distill=DistillConfig(loss="mse", alpha=0.0, optimizer="adadelta", rho=0.95, batch_size=50, epochs=10,
                                   patience=3 if not pair else 2, eval_every=0 if pair else 3000),
@@ -81,4 +74,19 @@ def preset(name: str, pair: bool) -> BuildConfig:
     raise ValueError(f"unknown preset {name!r}; known: quick, paper")
 
 
-PRESETS = ("quick", "paper")
+def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: int | None = None,
+                 optimizer: str | None = None, time_budget: float | None = None, teacher_examples: int | None = None,
+                 no_pos: bool = False, baseline: bool = True, profile: bool = True) -> BuildConfig:
+    """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value)."""
+    cfg = preset(name, pair)
+    if n_iter is not None:
+        cfg = replace(cfg, augment=replace(cfg.augment, n_iter=n_iter))
+    if epochs is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, epochs=epochs))
+    if optimizer is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, optimizer=optimizer))
+    if time_budget is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, time_budget_min=time_budget))
+    if teacher_examples is not None:
+        cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=teacher_examples))
+    return replace(cfg, no_pos=no_pos, baseline=baseline, profile=profile)

@@ -1,14 +1,18 @@
 """Torch-free fixtures: a tiny random student checkpoint (with a real WordPiece tokenizer) and a tiny bundle.
 
-Used by the exporters' and the runtime's tests, so both sides build bundles the same way without torch.
+Used by the exporters', the runtime's, the devices' and the benchmarks' tests (and `tests/runtime/make_fixtures`),
+so every side builds bundles the same way without torch. Needs tokenizers and safetensors; the bundle needs onnx.
 """
 from __future__ import annotations
 
-import json
 import string
+import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from edgekd_contract.checkpoint import PAD_ID, UNK_ID, StudentConfig
+from edgekd_contract.checkpoint import write_checkpoint as write_checkpoint_dir
 
 # A BERT-like id layout: [PAD]=0, [unused*] 1..99, [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103, then pieces.
 PAD, UNK, CLS, SEP, MASK = 0, 100, 101, 102, 103
@@ -46,9 +50,7 @@ def make_tokenizer():
 
 
 def random_weights(cfg, seed: int = 0, scale: float = 0.5) -> dict[str, np.ndarray]:
-    """Checkpoint tensors of `cfg` (a StudentConfig) with random values, named as in `edgekd.student.config`."""
-    from edgekd.student.config import PAD_ID, UNK_ID
-
+    """Checkpoint tensors of `cfg` (a StudentConfig) with random values, named as in `edgekd_contract.checkpoint`."""
     rng = np.random.default_rng(seed)
     V, E, H, M, C, F, Vt = (cfg.vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.mlp_size, cfg.num_labels,
                             cfg.feature_size, cfg.teacher_vocab_size)
@@ -73,27 +75,17 @@ def random_weights(cfg, seed: int = 0, scale: float = 0.5) -> dict[str, np.ndarr
 
 def write_checkpoint(out_dir: str | Path, cfg, weights: dict[str, np.ndarray], tokenizer,
                      metrics: dict | None = None) -> Path:
-    """Write a checkpoint directory in the layout of `edgekd.student.config` without torch."""
-    from safetensors.numpy import save_file
-
-    from edgekd.student.config import CONFIG_FILE, METRICS_FILE, TOKENIZER_FILE, WEIGHTS_FILE
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: np.ascontiguousarray(v) for k, v in weights.items()}, str(out / WEIGHTS_FILE),
-              metadata={"format": "pt", "kind": cfg.kind})
-    (out / CONFIG_FILE).write_text(cfg.to_json())
-    tokenizer.save(str(out / TOKENIZER_FILE))
-    (out / METRICS_FILE).write_text(json.dumps(metrics or {"note": "random weights (testing)"}, indent=2) + "\n")
-    return out
+    """Write a checkpoint directory through the contract's writer, without torch."""
+    with tempfile.TemporaryDirectory(prefix="edgekd_tok_") as tmp:
+        tokenizer.save(str(Path(tmp) / "tokenizer.json"))
+        return write_checkpoint_dir(out_dir, cfg, weights, Path(tmp) / "tokenizer.json",
+                                    metrics or {"note": "random weights (testing)"})
 
 
 def make_random_checkpoint(out_dir: str | Path, kind: str = "bilstm", *, seed: int = 0, vocab_size: int = 200,
                            embed_dim: int = 16, hidden_size: int = 12, mlp_size: int = 20, max_length: int = 32,
                            labels: tuple[str, ...] | None = None, task: str | None = None, scale: float = 0.5) -> Path:
     """A tiny random student checkpoint of `kind` ("bilstm" | "siamese_bilstm") in `out_dir`; returns it."""
-    from edgekd.student.config import StudentConfig
-
     tok = make_tokenizer()
     pair = kind == "siamese_bilstm"
     cfg = StudentConfig(kind=kind, task=task or ("mrpc" if pair else "sst2"), labels=labels or ("0", "1"),
@@ -104,15 +96,14 @@ def make_random_checkpoint(out_dir: str | Path, kind: str = "bilstm", *, seed: i
 
 def make_tiny_bundle(out_dir: str | Path, pair: bool = False, precision: str = "int8", *, seed: int = 0,
                      **export_kwargs):
-    """Export a tiny random student to a bundle in `out_dir` (the checkpoint goes to `out_dir`.ckpt); the Manifest.
+    """Export a tiny random student (checkpoint in a temporary folder) to a bundle in `out_dir`; the Manifest.
 
-    Parity and budgets are not enforced (a random model has no meaningful accuracy); everything else is real.
+    Parity is skipped (no torch here) and budgets are the defaults (a random model has no meaningful accuracy);
+    everything else is real.
     """
-    import tempfile
-
-    from .bundle import export_bundle
+    from edgekd_exporters import Parity, export_bundle
 
     with tempfile.TemporaryDirectory(prefix="edgekd_tiny_ckpt_") as tmp:
         ckpt = make_random_checkpoint(Path(tmp) / "ckpt", "siamese_bilstm" if pair else "bilstm", seed=seed)
-        export_kwargs.setdefault("check_parity", False)
+        export_kwargs.setdefault("parity", Parity(reason="skipped on request"))
         return export_bundle(ckpt, out_dir, precision=precision, **export_kwargs)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..fsutil import write_json_atomic
+from edgekd_contract.fsutil import write_json_atomic
 
 RECORD = "stage.json"
 

@@ -1,0 +1,104 @@
+"""The training loop: length-bucketed batches, the loss by name, optimizer and LR schedule, and an evaluation
+callback that decides when to stop (it scores dev and keeps the best checkpoint; see `train.BestCheckpoint`)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..batching import length_buckets
+from ..losses import get_loss
+from .config import DistillConfig
+from .prepare import Encoded
+
+
+@dataclass
+class LoopState:
+    """Counters the loop keeps and the callback reads."""
+
+    step: int = 0                # optimizer steps taken
+    seen: int = 0                # training rows seen
+    train_secs: float = 0.0      # time in forward/backward/step only
+
+
+# (fractional epoch, mean train loss since the epoch began, state) -> True to stop
+OnEval = Callable[[float, float, LoopState], bool]
+
+
+@torch.no_grad()
+def predict_logits(model, enc: Encoded, batch_size: int = 256) -> np.ndarray:
+    """float32 (N, C) student logits in row order (batches sorted by length; the model left in eval mode)."""
+    model.eval()
+    order = np.argsort(enc.lengths(), kind="stable")
+    out = np.zeros((len(enc), model.cfg.num_labels), dtype=np.float32)
+    for s in range(0, len(order), batch_size):
+        idx = order[s:s + batch_size]
+        out[idx] = model(*enc.batch(idx)).float().numpy()
+    return out
+
+
+def make_optimizer(cfg: DistillConfig, model) -> torch.optim.Optimizer:
+    """AdaDelta (the paper's) or Adam; Adam uses the fused kernel where available (3-4x faster steps on CPU)."""
+    params = list(model.parameters())
+    if cfg.optimizer == "adadelta":
+        return torch.optim.Adadelta(params, lr=cfg.learning_rate, rho=cfg.rho)
+    try:
+        return torch.optim.Adam(params, lr=cfg.learning_rate, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=cfg.learning_rate)
+
+
+def lr_factor(schedule: str, step: int, total_steps: int) -> float:
+    """Multiplier of the base learning rate before optimizer step `step` (0-based): constant, or a linear
+    decay that reaches 0 after `total_steps`. A pure function of the step, so runs stay reproducible."""
+    if schedule == "constant":
+        return 1.0
+    return max(0.0, 1.0 - step / max(1, total_steps))
+
+
+def train_loop(model, tr: Encoded, logits: torch.Tensor | None, labels: torch.Tensor, cfg: DistillConfig,
+               rng: np.random.Generator, on_eval: OnEval, *, deadline: float | None = None,
+               progress: bool = True) -> tuple[str, LoopState]:
+    """Train for cfg.epochs, calling `on_eval` every cfg.eval_every steps, at each epoch's end and when the
+    `deadline` (perf_counter) passes; returns why it stopped ("epochs done" | "early stopping" | "time budget")."""
+    opt = make_optimizer(cfg, model)
+    total_steps = cfg.epochs * -(-len(tr) // cfg.batch_size)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(cfg.lr_schedule, k, total_steps))
+    loss_fn = get_loss(cfg.loss)
+    state = LoopState()
+    model.train()
+    for epoch in range(cfg.epochs):
+        batches = length_buckets(tr.lengths(), cfg.batch_size, rng)
+        bar = tqdm(batches, disable=not progress, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
+                   dynamic_ncols=True, mininterval=1.0)
+        ema, total, count = None, 0.0, 0
+        for i, idx in enumerate(bar):
+            t0 = time.perf_counter()
+            idx_t = torch.from_numpy(idx)
+            student = model(*tr.batch(idx))
+            loss = loss_fn(student, None if logits is None else logits[idx_t], labels[idx_t],
+                           alpha=cfg.alpha, temperature=cfg.temperature)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            opt.step()
+            sched.step()
+            state.train_secs += time.perf_counter() - t0
+            state.step, state.seen = state.step + 1, state.seen + len(idx)
+            lv = loss.item()
+            total, count = total + lv * len(idx), count + len(idx)
+            ema = lv if ema is None else 0.98 * ema + 0.02 * lv
+            if progress and i % 20 == 0:
+                bar.set_postfix(loss=f"{ema:.4f}", ex_s=f"{state.seen / max(state.train_secs, 1e-9):.0f}", refresh=False)
+            out_of_time = deadline is not None and time.perf_counter() > deadline
+            if (cfg.eval_every and state.step % cfg.eval_every == 0) or i == len(batches) - 1 or out_of_time:
+                if on_eval(epoch + (i + 1) / len(batches), total / max(count, 1), state) or out_of_time:
+                    bar.close()
+                    return ("time budget" if out_of_time else "early stopping"), state
+        bar.close()
+    return "epochs done", state

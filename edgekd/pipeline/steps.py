@@ -1,0 +1,140 @@
+"""What each stage of `edgekd build` runs: `step(ctx, stage_dir, upstream_records) -> outputs`, one function per
+stage over the library call of that step. `chain.make_stages` binds them to a `Ctx` and lists them with their keys."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from ..tasks import Dataset, Task
+from .presets import BuildConfig
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What the build reads: the task, its data, the teacher, the device profile."""
+
+    task: Task
+    train: Dataset
+    dev: Dataset
+    teacher: str | None = None       # HF id / folder; None = the built-in MiniLM
+    device: str = "cpu-2t"           # device profile for the profile stage
+    threads: int | None = None
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Everything a step reads besides its own folder and the upstream records."""
+
+    cfg: BuildConfig
+    inp: BuildInputs
+    log: Callable[[str], None] = print
+
+    @property
+    def task(self) -> Task:
+        return self.inp.task
+
+
+def teacher_dir(records: dict) -> str:
+    return records["teacher"]["outputs"]["dir"]
+
+
+def teacher(ctx: Ctx, d: Path, up: dict) -> dict:
+    from ..teacher.stage import run_teacher_stage
+
+    rec = run_teacher_stage(ctx.task, ctx.inp.train, ctx.inp.dev, d / "model", teacher=ctx.inp.teacher,
+                            cfg=ctx.cfg.finetune, progress=ctx.inp.progress)
+    return {"dir": str(d / "model"), "fine_tuned": bool(rec.get("fine_tuned")), "dev": rec["best"],
+            "wall_s": rec.get("wall_s")}
+
+
+def augment(ctx: Ctx, d: Path, up: dict) -> dict:
+    from ..augment.transfer import build_transfer_set
+
+    cfg = ctx.cfg
+    aug = cfg.augment.without_pos() if cfg.no_pos else cfg.augment
+    meta = build_transfer_set(ctx.inp.train, d / "transfer.jsonl", aug, cfg.augment_seed,
+                              tagger=None if cfg.no_pos else "auto", progress=ctx.inp.progress, task=ctx.task.name)
+    return {"path": str(d / "transfer.jsonl"), "rows": meta["counts"]["written"], "counts": meta["counts"]}
+
+
+def label(ctx: Ctx, d: Path, up: dict) -> dict:
+    from ..label import label_transfer_set
+    from ..label.store import StaleCache
+    from ..teacher.model import load_teacher
+
+    t = load_teacher(teacher_dir(up), ctx.task.num_labels, labels=ctx.task.labels)
+    kw = dict(max_length=ctx.cfg.label_max_length, bf16=ctx.cfg.label_bf16, progress=ctx.inp.progress)
+    transfer = up["augment"]["outputs"]["path"]
+    try:
+        cache = label_transfer_set(transfer, t, d / "cache", **kw)
+    except StaleCache as e:  # made for another teacher/file/setting: this stage reran because they changed
+        ctx.log(f"[label] {e}; relabelling")
+        cache = label_transfer_set(transfer, t, d / "cache", rebuild=True, **kw)
+    return {"dir": str(d / "cache"), "rows": int(cache.key["rows"]), "labelled_now": int(cache.labelled),
+            "dtype": cache.key.get("dtype")}
+
+
+def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
+    """The distilled student, or (gold_only) the same student trained on the gold labels: the baseline."""
+    from ..label import load_logits
+    from ..student.data import TrainRows, read_transfer
+    from ..student_stage import student_config, summary_line, train_student
+
+    task, cfg = ctx.task, ctx.cfg
+    if gold_only:
+        rows, dcfg = TrainRows.from_dataset(ctx.inp.train), replace(cfg.distill, loss="ce", alpha=0.0)
+    else:
+        transfer = up["augment"]["outputs"]["path"]
+        rows = read_transfer(transfer, task.pair).with_logits(load_logits(up["label"]["outputs"]["dir"], transfer))
+        dcfg = cfg.distill
+    rec = train_student(task, rows, ctx.inp.dev, d / "student", teacher=teacher_dir(up), cfg=dcfg,
+                        scfg=student_config(task, cfg.student), threads=ctx.inp.threads, progress=ctx.inp.progress,
+                        log=ctx.log)
+    ctx.log(summary_line(task, rec))
+    return {"dir": str(d / "student"), "dev": rec.get("dev", {}), "teacher_dev": rec.get("teacher_dev"),
+            "params": rec.get("params"), "train_rows": rec.get("train_rows"), "wall_s": rec.get("wall_s")}
+
+
+def export(ctx: Ctx, d: Path, up: dict) -> dict:
+    from edgekd_exporters import Budgets
+
+    from ..export import export_student
+
+    cfg = ctx.cfg
+    man = export_student(up["distill"]["outputs"]["dir"], d / "bundle", precision=cfg.precision, quant=cfg.quant,
+                         dev_data=ctx.inp.dev, metric=ctx.task.metric, budgets=Budgets(max_drop_points=cfg.max_drop))
+    size = sum(f.bytes for f in man.files)
+    return {"dir": str(d / "bundle"), "bytes": size, "default_model": man.default_model,
+            "metrics": json.loads(json.dumps(man.metrics, default=str))}
+
+
+def validate(ctx: Ctx, d: Path, up: dict) -> dict:
+    """Load the bundle the way a device would (checksums verified) and re-score dev through the runtime."""
+    from edgekd_runtime import Bundle
+
+    from ..metrics import score
+
+    task, dev = ctx.task, ctx.inp.dev
+    b = Bundle.load(up["export"]["outputs"]["dir"])
+    items = list(zip(dev.texts, dev.text_pairs)) if task.pair else list(dev.texts)
+    got = score(task.metric, dev.labels, b.predict(items).label_ids)
+    recorded = up["export"]["outputs"]["metrics"].get("int8_vs_fp32_dev", {}).get("int8", {})
+    if recorded and abs(recorded.get(task.metric, got[task.metric]) - got[task.metric]) > 0.005:
+        raise RuntimeError(f"runtime dev {task.metric} {got[task.metric]:.4f} differs from the export's "
+                           f"{recorded[task.metric]:.4f}: the bundle does not behave as validated")
+    (d / "validate.json").write_text(json.dumps({"runtime_dev": got, "export_dev": recorded}, indent=2) + "\n")
+    return {"runtime_dev": got}
+
+
+def profile(ctx: Ctx, d: Path, up: dict) -> dict:
+    from ..devices.measure import MeasureConfig
+    from ..devices.run import profile_to_files
+
+    mcfg = MeasureConfig(latency_samples=30, student_latency_samples=300, rounds=3, references=(), rss=True,
+                         throughput_rounds=2, min_round_s=0.1) if ctx.cfg.profile_quick else MeasureConfig()
+    record, paths = profile_to_files(ctx.inp.device, up["export"]["outputs"]["dir"], teacher_dir(up),
+                                     task=ctx.task.name, out=d, cfg=mcfg, progress=lambda m: ctx.log(f"[profile] {m}"))
+    return {"headline": record.get("headline"), "files": {k: str(v) for k, v in paths.items()}}
