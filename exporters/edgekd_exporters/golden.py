@@ -36,9 +36,11 @@ GOLDEN_TEXTS: tuple[tuple[str, str], ...] = (
     ("casing_outside_latin1", "ŁÓDŹ ŞİŞLİ ǅemal Ǉubav ẞtraße ÅNGSTRÖM"),
     ("greek", "Η ταινία ήταν ΥΠΈΡΟΧΗ και Ολοκληρωτικά άψογη"),
     ("cyrillic", "Фильм был ОЧЕНЬ хорош, Ёлка"),
+    ("greek_final_sigma", "ΟΔΟΣ ΣΟΦΟΣ"),                      # Rust lowercases a word-final Σ to σ, JS to ς
     ("cjk_chinese", "这部电影非常好看，我很喜欢"),
     ("japanese_fullwidth_punct", "この映画は素晴らしい！本当に？「最高」です。"),
     ("korean", "영화가 정말 좋았어요"),
+    ("cjk_extension_b", "ab𠝂cd 𠀀𪜀"),                         # outside the BMP: split per character like BMP CJK
     ("fullwidth_latin", "ＦＵＬＬＷＩＤＴＨ　ｔｅｘｔ！？ １２３"),
     ("emoji", "great movie 😍🔥 thumbs 👍🏽"),
     ("emoji_zwj", "👨‍👩‍👧 family film ❤️"),
