@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# JavaScript runtime dependencies (runtime/js): npm packages from the committed lockfile and Debian's chromium for
+# the browser test. Idempotent. --ignore-scripts: onnxruntime-node's postinstall downloads CUDA files from outside
+# the npm registry (its CPU binaries are in the package itself).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v node >/dev/null || { echo "error: Node.js >= 20 is required for runtime/js (not found on PATH)" >&2; exit 1; }
+stamp=runtime/js/node_modules/.edgekd-lock.sha256
+want=$(sha256sum runtime/js/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  (cd runtime/js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+fi
+if ! command -v "${EDGEKD_CHROMIUM:-chromium}" >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: the browser test needs Debian's chromium: sudo apt-get install chromium (or set EDGEKD_CHROMIUM)" >&2
+    exit 1
+  fi
+fi
