@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || bash scripts/setup.sh
 bash scripts/setup-js.sh
 .venv/bin/python -m pytest "$@"
-real=$(ls -d runs/js/*-bundle 2>/dev/null | paste -sd: || true)
+real=$(ls -d "$PWD"/runs/js/*-bundle 2>/dev/null | paste -sd: || true)
 EDGEKD_PYTHON="$PWD/.venv/bin/python" EDGEKD_REAL_BUNDLES="$real" npm --prefix runtime/js test
