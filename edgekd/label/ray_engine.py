@@ -101,7 +101,12 @@ def connect(engine: RayEngine) -> bool:
         return False
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     kw = {} if engine.address else {"num_cpus": engine.num_cpus, "include_dashboard": False}
-    ray.init(address=engine.address, logging_level=logging.WARNING, **kw)
+    try:
+        ray.init(address=engine.address, logging_level=logging.WARNING, **kw)
+    except ConnectionError as e:
+        raise EngineUnavailable(f"{e}. A cluster from `ray start --head` checks a token: on this machine "
+                                "export RAY_AUTH_MODE=token and give it the head's ~/.ray/auth_token (same path, "
+                                "or RAY_AUTH_TOKEN=...)") from None
     return True
 
 
