@@ -65,7 +65,8 @@ def engine_options(f):
     opts = [
         click.option("--engine", type=click.Choice(("local", "ray")), default="local", show_default=True,
                      help="Where the teacher labels: this process, or a Ray Data actor pool (needs "
-                          "pip install 'edgekd[scale]'); both write the same cache, bit for bit."),
+                          "pip install 'edgekd[scale]'); both write the same cache, bit for bit on the same "
+                          "hardware and torch threads."),
         click.option("--ray-address", default=None,
                      help="Ray cluster to join (`ray start --head` prints it; 'auto' finds a local one). "
                           "Default: $RAY_ADDRESS, else start Ray here for the run."),

@@ -49,8 +49,8 @@ class LocalEngine:
 class RayEngine:
     """Label on Ray Data: `map_batches` over a pool of teacher actors, one chunk per call.
 
-    address: a running cluster (`ray start --head` prints it; "auto" finds a local one); None starts Ray
-    here (or joins $RAY_ADDRESS), and stops it after the run. actors: the pool size, or (min, max) to let it
+    address: a running cluster (`ray start --head` prints it; "auto" finds one on this machine); None joins
+    $RAY_ADDRESS when set, else starts a Ray here and stops it after the run. actors: the pool size, or (min, max) to let it
     autoscale. Each actor reserves cpus_per_actor CPUs and gpus_per_actor GPUs (cuda when > 0) and runs torch
     on `threads` threads (default: its CPUs, at least 1). num_cpus caps the CPUs of a Ray started here."""
 

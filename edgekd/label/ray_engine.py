@@ -95,28 +95,31 @@ class ChunkLabeller:
         return {"chunk": batch["chunk"], "row0": batch["row0"], "logits": logits}
 
 
-def connect(engine: RayEngine) -> bool:
-    """Join engine.address (or $RAY_ADDRESS), or start Ray here; True when this call started it."""
+def connect(engine: RayEngine) -> str | None:
+    """Join engine.address (or $RAY_ADDRESS), or start a Ray here (never an older `ray start` cluster that Ray's
+    own default would find, unless asked with "auto"). Returns "local" when this call started Ray, "joined" when
+    it connected to a cluster, None when Ray was initialised already (by the caller, who keeps it)."""
     if ray.is_initialized():
-        return False
+        return None
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    kw = {} if engine.address else {"num_cpus": engine.num_cpus, "include_dashboard": False}
+    address = engine.address or os.environ.get("RAY_ADDRESS") or "local"
+    kw = {"num_cpus": engine.num_cpus, "include_dashboard": False} if address == "local" else {}
     try:
-        ray.init(address=engine.address, logging_level=logging.WARNING, **kw)
+        ray.init(address=address, logging_level=logging.WARNING, **kw)
     except ConnectionError as e:
         raise EngineUnavailable(f"{e}. A cluster from `ray start --head` checks a token: on this machine "
                                 "export RAY_AUTH_MODE=token and give it the head's ~/.ray/auth_token (same path, "
                                 "or RAY_AUTH_TOKEN=...)") from None
-    return True
+    return "local" if address == "local" else "joined"
 
 
-def _check_fits(engine: RayEngine, started: bool, stats: dict) -> None:
+def _check_fits(engine: RayEngine, local: bool, stats: dict) -> None:
     """A Ray started here has no autoscaler: refuse actors it cannot hold, rather than wait for them forever."""
     asks = (("CPUs", engine.cpus_per_actor, stats["cluster_cpus"]),
             ("GPUs", engine.gpus_per_actor, stats["cluster_gpus"]))
     short = [f"{need:g} {what} per actor, the cluster has {have or 0:g}" for what, need, have in asks
              if need > (have or 0)]
-    if short and started:
+    if short and local:
         raise EngineUnavailable("the local Ray cannot start one teacher actor: " + "; ".join(short)
                                 + " (lower --cpus-per-actor/--gpus-per-actor, or join a cluster with --ray-address)")
     if short:
@@ -127,13 +130,13 @@ def label_on_ray(engine: RayEngine, teacher, idx, chunks: list[Chunk], run_kw: d
                  stats: dict) -> Iterator[tuple[int, np.ndarray]]:
     """Stream `(chunk index, logits)` from the actor pool as chunks finish (in any order)."""
     t0 = time.perf_counter()
-    started = connect(engine)
+    connected = connect(engine)
     stats.update(engine="ray", ray_init_s=round(time.perf_counter() - t0, 3), actors=engine.actors,
                  cpus_per_actor=engine.cpus_per_actor, gpus_per_actor=engine.gpus_per_actor,
                  device=str(engine.device(teacher)), threads=engine.actor_threads,
                  cluster_cpus=ray.cluster_resources().get("CPU"), cluster_gpus=ray.cluster_resources().get("GPU", 0))
     try:
-        _check_fits(engine, started, stats)
+        _check_fits(engine, connected == "local", stats)
         logging.getLogger("ray.data").setLevel(logging.WARNING)     # no per-dataset INFO lines on the terminal
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         ctx = ray.data.DataContext.get_current()
@@ -162,5 +165,5 @@ def label_on_ray(engine: RayEngine, teacher, idx, chunks: list[Chunk], run_kw: d
                 stats["first_chunk_s"] = round(time.perf_counter() - t0, 3)
             yield c, np.asarray(row["logits"], dtype=np.float32)
     finally:
-        if started:
+        if connected:                       # stop the Ray started here, or leave the cluster joined
             ray.shutdown()
