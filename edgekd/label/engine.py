@@ -50,9 +50,10 @@ class RayEngine:
     """Label on Ray Data: `map_batches` over a pool of teacher actors, one chunk per call.
 
     address: a running cluster (`ray start --head` prints it; "auto" finds one on this machine); None joins
-    $RAY_ADDRESS when set, else starts a Ray here and stops it after the run. actors: the pool size, or (min, max) to let it
-    autoscale. Each actor reserves cpus_per_actor CPUs and gpus_per_actor GPUs (cuda when > 0) and runs torch
-    on `threads` threads (default: its CPUs, at least 1). num_cpus caps the CPUs of a Ray started here."""
+    $RAY_ADDRESS when set, else starts a Ray here and stops it after the run. actors: the pool size, or
+    (min, max) to let it autoscale. Each actor reserves cpus_per_actor CPUs and gpus_per_actor GPUs (cuda when
+    > 0) and runs torch on `threads` threads (default: its CPUs, at least 1). num_cpus caps the CPUs of a Ray
+    started here; remote_args go to `map_batches` as Ray remote arguments (memory=, accelerator_type=, ...)."""
 
     address: str | None = None
     actors: int | tuple[int, int] = 1
@@ -60,7 +61,7 @@ class RayEngine:
     gpus_per_actor: float = 0.0
     threads: int | None = None
     num_cpus: int | None = None
-    remote_args: dict = field(default_factory=dict)     # extra ray_remote_args for the actors (tests, tuning)
+    remote_args: dict = field(default_factory=dict)
 
     name = "ray"
 
