@@ -102,9 +102,9 @@ def main(transfer, limit, rounds, teacher, chunk_rows, max_length, bf16, only, j
     click.echo(table(results))
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps({"args": dict(transfer=str(transfer), limit=limit, rounds=rounds,
-                                                     teacher=teacher, chunk_rows=chunk_rows, max_length=max_length,
-                                                     bf16=bf16), "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
+        args = dict(transfer=str(transfer), limit=limit, rounds=rounds, teacher=teacher, chunk_rows=chunk_rows,
+                    max_length=max_length, bf16=bf16)
+        json_out.write_text(json.dumps({"args": args, "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
                                         "cpus": os.cpu_count(), "results": results}, indent=2) + "\n")
 
 
