@@ -7,7 +7,7 @@ import click
 
 from ..distill.config import OPTIMIZERS
 from ..pipeline.presets import PRESETS
-from .common import data_options, friendly_errors
+from .common import data_options, engine_options, friendly_errors, make_engine
 
 
 @click.command("build")
@@ -31,13 +31,16 @@ from .common import data_options, friendly_errors
 @click.option("--force", multiple=True, help="Rerun this stage even if it is up to date (repeatable).")
 @click.option("--threads", type=int, default=None, help="torch threads (default: all cores).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@engine_options
 @friendly_errors
 def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
-          no_baseline, no_profile, force, threads, progress):
+          no_baseline, no_profile, force, threads, progress, engine_opts):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
     stages it affects and says why; an interrupted run resumes (labelling continues chunk by chunk).
+    The label stage runs on --engine (a Ray actor pool with --engine ray); the engine is not part of any
+    stage key, since both write the same cache.
     """
     from ..pipeline.chain import run_build, summary_text
 
@@ -46,5 +49,6 @@ def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time
                      profile=not no_profile)
     summary = run_build(data, out, preset=preset, overrides=overrides, teacher=teacher_id, device=device,
                         threads=threads, progress=progress, force=tuple(force),
+                        label_engine=make_engine(engine_opts, threads=threads),
                         log=lambda m: click.echo(m, err=True))
     click.echo(summary_text(summary))

@@ -54,3 +54,65 @@ def friendly_errors(f):
         except (DataError, TeacherNotFound, FileNotFoundError, ValueError) as e:
             raise click.ClickException(str(e)) from None
     return wrapper
+
+
+ENGINE_FIELDS = ("engine", "ray_address", "actors", "cpus_per_actor", "gpus_per_actor")
+
+
+def engine_options(f):
+    """--engine/--ray-address/--actors/--cpus-per-actor/--gpus-per-actor, handed to the command as one
+    `engine_opts: dict`; `make_engine` turns it into the labelling engine."""
+    opts = [
+        click.option("--engine", type=click.Choice(("local", "ray")), default="local", show_default=True,
+                     help="Where the teacher labels: this process, or a Ray Data actor pool (needs "
+                          "pip install 'edgekd[scale]'); both write the same cache, bit for bit on the same "
+                          "hardware and torch threads."),
+        click.option("--ray-address", default=None,
+                     help="Ray cluster to join (`ray start --head` prints it; 'auto' finds a local one). "
+                          "Default: $RAY_ADDRESS, else start Ray here for the run."),
+        click.option("--actors", default="1", show_default=True,
+                     help="Teacher replicas in the Ray pool: N, or MIN-MAX to autoscale."),
+        click.option("--cpus-per-actor", type=float, default=1.0, show_default=True,
+                     help="CPUs each Ray actor reserves (also its torch threads unless --threads)."),
+        click.option("--gpus-per-actor", type=float, default=None,
+                     help="GPUs each Ray actor reserves (default: 1 with --device cuda, else 0)."),
+    ]
+
+    @functools.wraps(f)
+    def packed(*a, **k):
+        return f(*a, engine_opts={n: k.pop(n) for n in ENGINE_FIELDS}, **k)
+
+    for o in reversed(opts):
+        packed = o(packed)
+    return packed
+
+
+def _parse_actors(value: str) -> int | tuple[int, int]:
+    try:
+        lo, _, hi = value.partition("-")
+        return (int(lo), int(hi)) if hi else int(lo)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected N or MIN-MAX, e.g. 4 or 1-8", param_hint="--actors") from None
+
+
+def make_engine(engine_opts: dict, threads: int | None = None, device: str | None = None):
+    """The labelling engine the options ask for: LocalEngine, or a RayEngine whose actors run on `device`."""
+    from ..label.engine import EngineUnavailable, LocalEngine, RayEngine
+
+    o = engine_opts
+    if o["engine"] == "local":
+        if o["ray_address"] or o["gpus_per_actor"] is not None or o["actors"] != "1" or o["cpus_per_actor"] != 1.0:
+            raise click.UsageError("--ray-address/--actors/--cpus-per-actor/--gpus-per-actor need --engine ray")
+        return LocalEngine()
+    gpus = o["gpus_per_actor"]
+    if gpus is None:
+        gpus = 1.0 if device and device.startswith("cuda") else 0.0
+    if device and device.startswith("cpu") and gpus > 0:
+        raise click.UsageError("--device cpu with --gpus-per-actor > 0: choose one")
+    try:
+        return RayEngine(address=o["ray_address"], actors=_parse_actors(o["actors"]),
+                         cpus_per_actor=o["cpus_per_actor"], gpus_per_actor=gpus, threads=threads)
+    except EngineUnavailable as e:
+        raise click.ClickException(str(e)) from None
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None

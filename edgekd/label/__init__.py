@@ -1,6 +1,7 @@
-"""Teacher-logits cache for a transfer set (resumable, shardable, keyed against staleness); see `run`."""
-from .run import chunk_range, label_transfer_set, merge_shards, shard_dir
+"""Teacher-logits cache for a transfer set (resumable, keyed against staleness, labelled here or on Ray); see `run`."""
+from .engine import EngineUnavailable, LocalEngine, RayEngine
+from .run import label_transfer_set
 from .store import CacheError, LogitsCache, StaleCache, TransferIndex, index_transfer, load_logits
 
-__all__ = ["CacheError", "LogitsCache", "StaleCache", "TransferIndex", "chunk_range", "index_transfer",
-           "label_transfer_set", "load_logits", "merge_shards", "shard_dir"]
+__all__ = ["CacheError", "EngineUnavailable", "LocalEngine", "LogitsCache", "RayEngine", "StaleCache",
+           "TransferIndex", "index_transfer", "label_transfer_set", "load_logits"]

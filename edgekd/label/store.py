@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 FORMAT = "edgekd-logits/1"
-HEADER, LOGITS, PROGRESS, SHARDS = "cache.json", "logits.npy", "progress.json", "shards"
+HEADER, LOGITS, PROGRESS = "cache.json", "logits.npy", "progress.json"
 
 
 class CacheError(ValueError):
@@ -23,7 +23,7 @@ class StaleCache(CacheError):
 
 @dataclass(frozen=True)
 class LogitsCache:
-    """A finished (or shard) cache folder and its header."""
+    """A finished cache folder and its header."""
 
     path: Path
     header: dict
@@ -58,17 +58,22 @@ class TransferIndex:
         """Texts (and second texts) of rows [a, b)."""
         with open(self.path, "rb") as f:
             f.seek(int(self.offsets[a]))
-            lines = f.read(int(self.offsets[b] - self.offsets[a])).decode("utf-8").splitlines()
-        texts, pairs = [], [] if self.pair else None
-        for i, line in enumerate(lines, a + 1):
-            try:
-                row = json.loads(line)
-                texts.append(row["text"])
-                if pairs is not None:
-                    pairs.append(row["text_pair"])
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
-                raise CacheError(f"{self.path}:{i}: not a transfer-set row ({type(e).__name__}: {e})") from None
-        return texts, pairs
+            data = f.read(int(self.offsets[b] - self.offsets[a]))
+        return parse_rows(data, a, self.pair, where=str(self.path))
+
+
+def parse_rows(data: bytes, first: int, pair: bool, where: str = "transfer set") -> tuple[list[str], list[str] | None]:
+    """Texts (and second texts) of consecutive JSONL rows, the first of which is row `first` (0-based)."""
+    texts, pairs = [], [] if pair else None
+    for i, line in enumerate(data.decode("utf-8").splitlines(), first + 1):
+        try:
+            row = json.loads(line)
+            texts.append(row["text"])
+            if pairs is not None:
+                pairs.append(row["text_pair"])
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise CacheError(f"{where}:{i}: not a transfer-set row ({type(e).__name__}: {e})") from None
+    return texts, pairs
 
 
 def index_transfer(path: str | Path, block: int = 1 << 24) -> TransferIndex:
@@ -103,12 +108,11 @@ def load_logits(out_dir: str | Path, transfer_path: str | Path | None = None,
     out = Path(out_dir)
     h = read_cache_json(out / HEADER)
     if h is None:
-        hint = " (shards found: run `edgekd label --merge`)" if (out / SHARDS).is_dir() else ""
-        raise CacheError(f"{out / HEADER}: no logits cache here{hint}")
+        raise CacheError(f"{out / HEADER}: no logits cache here")
     if not h.get("complete"):
         raise CacheError(f"{out}: the cache is incomplete; rerun `edgekd label` to resume it")
-    if h.get("shard"):
-        raise CacheError(f"{out}: this is one shard; merge the shards with `edgekd label --merge`")
+    if h.get("shard"):          # written by edgekd <= 0.2's `--shard i/n`, since replaced by `--engine ray`
+        raise CacheError(f"{out}: this is one shard of an older sharded run; relabel it with `edgekd label`")
     key = h["key"]
     if transfer_path is not None:
         sha = index_transfer(transfer_path).sha256

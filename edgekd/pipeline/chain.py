@@ -55,7 +55,7 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
 
 def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", overrides: dict | None = None,
               teacher: str | None = None, device: str = "cpu-2t", threads: int | None = None, progress: bool = True,
-              force: tuple[str, ...] = (), log: Callable[[str], None] = print) -> dict[str, Any]:
+              force: tuple[str, ...] = (), label_engine=None, log: Callable[[str], None] = print) -> dict[str, Any]:
     """`edgekd build`: load the task's data, make the preset's BuildConfig with `overrides` (see
     `presets.build_config`), and run the chain."""
     from ..teacher.stage import set_threads
@@ -64,7 +64,7 @@ def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", 
     t, train, dev = data.load()
     cfg = build_config(preset, t.pair, **(overrides or {}))
     inputs = BuildInputs(task=t, train=train, dev=dev, teacher=teacher, device=device, threads=threads,
-                         progress=progress)
+                         progress=progress, label_engine=label_engine)
     return build(cfg, inputs, out_dir, log=log, force=force)
 
 

@@ -22,6 +22,7 @@ class BuildInputs:
     device: str = "cpu-2t"           # device profile for the profile stage
     threads: int | None = None
     progress: bool = True
+    label_engine: object = None      # label.LocalEngine (None) or RayEngine: where the teacher labels; not keyed
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,10 @@ def label(ctx: Ctx, d: Path, up: dict) -> dict:
     from ..label.store import StaleCache
     from ..teacher.model import load_teacher
 
-    t = load_teacher(teacher_dir(up), ctx.task.num_labels, labels=ctx.task.labels)
-    kw = dict(max_length=ctx.cfg.label_max_length, bf16=ctx.cfg.label_bf16, progress=ctx.inp.progress)
+    engine = ctx.inp.label_engine
+    t = load_teacher(teacher_dir(up), ctx.task.num_labels, labels=ctx.task.labels,
+                     device="cpu" if engine is not None and engine.name != "local" else None)
+    kw = dict(max_length=ctx.cfg.label_max_length, bf16=ctx.cfg.label_bf16, progress=ctx.inp.progress, engine=engine)
     transfer = up["augment"]["outputs"]["path"]
     try:
         cache = label_transfer_set(transfer, t, d / "cache", **kw)

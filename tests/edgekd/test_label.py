@@ -1,5 +1,5 @@
-"""Logits cache: equals direct teacher logits, refuses every kind of staleness, resumes after a real SIGKILL to
-the same bytes as an uninterrupted run, and merges shards labelled by two real processes."""
+"""Logits cache: equals direct teacher logits, refuses every kind of staleness, and resumes after a real SIGKILL to
+the same bytes as an uninterrupted run (the Ray engine's tests are in test_label_ray.py)."""
 from __future__ import annotations
 
 import copy
@@ -7,17 +7,15 @@ import dataclasses
 import json
 import multiprocessing as mp
 import os
-import shutil
 import signal
 import time
 
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 
 from edgekd.augment import AugmentConfig, build_transfer_set, read_transfer_set
-from edgekd.label import CacheError, StaleCache, label_transfer_set, load_logits, merge_shards
+from edgekd.label import CacheError, StaleCache, label_transfer_set, load_logits
 from edgekd.tasks import load_split
 from edgekd.teacher.model import cpu_has_bf16, load_teacher, teacher_logits, weights_hash
 
@@ -121,17 +119,15 @@ def test_every_key_change_is_refused_then_rebuilt_on_request(tmp_path, transfer,
     assert "rebuilding" in capsys.readouterr().err and cache.key["max_length"] == 64
 
 
-def test_incomplete_and_shard_only_folders_are_not_loaded(tmp_path, transfer, teacher):
+def test_incomplete_and_old_shard_folders_are_not_loaded(tmp_path, transfer, teacher):
     out = tmp_path / "c"
-    label_transfer_set(transfer, teacher, out, chunk_rows=512, shard=(0, 2), progress=False)
-    with pytest.raises(CacheError, match="--merge"):
-        load_logits(out)
-    with pytest.raises(CacheError, match=r"shard 001-of-002 has no|have no shard"):
-        merge_shards(out)
     label_transfer_set(transfer, teacher, out, chunk_rows=512, progress=False, limit=100)
     h = json.loads((out / "cache.json").read_text())
     (out / "cache.json").write_text(json.dumps({**h, "complete": False}))
     with pytest.raises(CacheError, match="incomplete"):
+        load_logits(out)
+    (out / "cache.json").write_text(json.dumps({**h, "shard": [0, 2]}))      # edgekd 0.2's `--shard 0/2`
+    with pytest.raises(CacheError, match="one shard of an older sharded run"):
         load_logits(out)
 
 
@@ -184,13 +180,6 @@ def _worker(tiny_teacher_dir, transfer, out, mode, n):
     return _fork(_child, tiny_teacher_dir, transfer, out, mode, n)
 
 
-def _cli(args):
-    """`edgekd ARGS` in a child process; exit status 0 on success."""
-    from edgekd.cli import main
-
-    main(args, standalone_mode=True)
-
-
 def _done(out):
     p = out / "progress.json"
     try:
@@ -232,37 +221,3 @@ def test_resume_after_external_sigkill_equals_uninterrupted(tmp_path, tiny_teach
     cache = label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
     assert cache.header["stats"]["rows_labelled_this_run"] == len(reference) - k * CHUNK
     assert np.array_equal(load_logits(out, transfer), reference)
-
-
-def test_two_processes_label_shards_and_merge_checks_coverage(tmp_path, tiny_teacher_dir, transfer, teacher,
-                                                               one_thread):
-    from edgekd.cli import main
-
-    out = tmp_path / "c"
-    procs = [_fork(_cli, ["label", str(transfer), "--out", str(out), "--teacher", str(tiny_teacher_dir), "--chunk-rows",
-                          str(CHUNK), "--shard", f"{i}/2", "--threads", "1", "--quiet"]) for i in range(2)]
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
-    r = CliRunner().invoke(main, ["label", str(transfer), "--out", str(out), "--merge"])
-    assert r.exit_code == 0, r.output
-    assert "merged 2 shards" in r.output
-    label_transfer_set(transfer, teacher, tmp_path / "whole", chunk_rows=CHUNK, progress=False)
-    assert np.array_equal(load_logits(out, transfer), load_logits(tmp_path / "whole", transfer))
-
-    label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, shard=(2, 3), progress=False)
-    with pytest.raises(CacheError, match="covered twice"):
-        merge_shards(out)
-    shutil.rmtree(out / "shards" / "002-of-003")
-    shutil.rmtree(out / "shards" / "001-of-002")
-    with pytest.raises(CacheError, match="have no shard"):
-        merge_shards(out)
-    label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, shard=(1, 2), progress=False, limit=None)
-    head = out / "shards" / "000-of-002" / "cache.json"
-    h = json.loads(head.read_text())
-    head.write_text(json.dumps({**h, "complete": False}))
-    with pytest.raises(CacheError, match="incomplete.*--shard 0/2"):
-        merge_shards(out)
-    head.write_text(json.dumps({**h, "key": {**h["key"], "max_length": 64}}))
-    with pytest.raises(CacheError, match="disagree.*max_length"):
-        merge_shards(out)
