@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# JavaScript runtime dependencies (runtime/js): npm packages from the committed lockfile and Debian's chromium for
-# the browser test. Idempotent. --ignore-scripts: onnxruntime-node's postinstall downloads CUDA files from outside
-# the npm registry (its CPU binaries are in the package itself).
+# What the tests need beyond scripts/setup.sh (kept out of the quickstart, which does not need them): the [scale]
+# extra (Ray Data, for the Ray labelling tests), runtime/js's npm packages from the committed lockfile, and
+# Debian's chromium for the browser test. Idempotent. --ignore-scripts: onnxruntime-node's postinstall downloads
+# CUDA files from outside the npm registry (its CPU binaries are in the package itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! .venv/bin/python -c "import ray.data" 2>/dev/null; then
+  .venv/bin/python -m pip install -q -e ".[scale]" 2>&1 | grep -v -E "is ignored: it is neither|^$" || true
+  .venv/bin/python -c "import ray.data, torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+fi
 command -v node >/dev/null || { echo "error: Node.js >= 20 is required for runtime/js (not found on PATH)" >&2; exit 1; }
 stamp=runtime/js/node_modules/.edgekd-lock.sha256
 want=$(sha256sum runtime/js/package-lock.json | cut -d' ' -f1)
