@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .errors import BundleError
-from .manifest import Manifest
+from .manifest import Manifest, read_json
 
 GOLDEN_FILE = "golden.json"
 GOLDEN_FORMAT = "edgekd-golden"
@@ -136,13 +136,7 @@ def read_golden(root: str | Path, manifest: Manifest) -> Golden:
         raise GoldenError(f"{root}: this bundle carries no golden vectors (exported before edgekd 0.2); "
                           "re-export it with `edgekd export` to add them")
     path = Path(root) / name
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GoldenError(f"{path}: named by manifest.json but missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise GoldenError(f"{path}: not valid JSON ({e})") from None
-    return parse_golden(raw, manifest, where=str(path))
+    return parse_golden(read_json(path, GoldenError, "named by manifest.json but missing"), manifest, where=str(path))
 
 
 # ------------------------------------------------------------------------------------------------ selftest

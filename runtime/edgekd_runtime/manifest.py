@@ -141,13 +141,17 @@ class Manifest:
     @classmethod
     def read(cls, bundle_dir: str | Path) -> "Manifest":
         path = Path(bundle_dir) / MANIFEST_FILE
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ManifestError(f"{path}: no manifest.json; is this an edgekd bundle?") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ManifestError(f"{path}: not valid JSON ({e})") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(read_json(path, ManifestError, "no manifest.json; is this an edgekd bundle?"))
+
+
+def read_json(path: Path, error: type[BundleError], missing: str) -> Any:
+    """A bundle's JSON file, or `error` naming the path: `missing` when absent, "not valid JSON" when unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: {missing}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{path}: not valid JSON ({e})") from None
 
 
 def new_sha256():

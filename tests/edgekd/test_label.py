@@ -17,7 +17,7 @@ import torch
 from edgekd.augment import AugmentConfig, build_transfer_set, read_transfer_set
 from edgekd.label import CacheError, StaleCache, label_transfer_set, load_logits
 from edgekd.tasks import load_split
-from edgekd.teacher.model import cpu_has_bf16, load_teacher, teacher_logits, weights_hash
+from edgekd.teacher.model import cpu_has_bf16, teacher_logits, weights_hash
 
 CHUNK = 48
 BF16 = cpu_has_bf16()           # resume must be exact even where bf16 makes results depend on batch composition
@@ -32,18 +32,6 @@ def transfer(tmp_path_factory, glue_dir):
     return path
 
 
-@pytest.fixture(scope="module")
-def teacher(tiny_teacher_dir):
-    return load_teacher(str(tiny_teacher_dir), 2, device="cpu")
-
-
-@pytest.fixture()
-def one_thread():
-    """Same thread count as the worker processes, so float reductions happen in the same order."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -55,18 +55,6 @@ def transfer(tmp_path_factory, glue_dir):
     return path
 
 
-@pytest.fixture(scope="module")
-def teacher(tiny_teacher_dir):
-    return load_teacher(str(tiny_teacher_dir), 2, device="cpu")
-
-
-@pytest.fixture()
-def one_thread():
-    """The actors run torch on one thread; the local reference does too, so reductions happen in the same order."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_ray_cache_equals_local_bit_for_bit_then_is_reused_or_refused(tmp_path, ray_address, transfer, teacher,

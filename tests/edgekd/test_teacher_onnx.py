@@ -4,15 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgekd.teacher.model import load_teacher, teacher_logits
+from edgekd.teacher.model import teacher_logits
 from edgekd.teacher.onnx import OrtTeacher, agreement_gate, export_teacher_onnx
 
 TEXTS = ["a good film", "the worst movie ever made , truly awful and long", "", "fun", "not bad at all " * 20]
 
-
-@pytest.fixture(scope="module")
-def teacher(tiny_teacher_dir):
-    return load_teacher(str(tiny_teacher_dir), 2, device="cpu")
 
 
 def test_fp32_onnx_matches_torch_and_int8_runs(teacher, tmp_path):
