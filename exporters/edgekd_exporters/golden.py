@@ -1,8 +1,8 @@
 """Write a bundle's golden.json: inputs that exercise every encoding rule, with exact ids and expected logits.
 
 The format and the tolerance rule are defined by the runtime (`edgekd_runtime.golden`), which every host's
-selftest follows. Expected logits come from the Python onnxruntime backend, one input per `session.run`
-(batch 1), with the runtime's own session options, so a host running the same input alone reproduces them.
+selftest follows. Expected logits come from the Python runtime's `Bundle.predict` on onnxruntime (its own session
+options, 1 thread): each input alone (batch 1), and all inputs in one call with the default batching.
 """
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import numpy as np
 
 from edgekd_runtime.encoding import encode_ids, pad_batch
 from edgekd_runtime.golden import GOLDEN_FORMAT, GOLDEN_VERSION, TOLERANCE
-from edgekd_runtime.manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, TokenizerSpec
+from edgekd_runtime.manifest import TokenizerSpec
 
 _LONG = ("This film starts slowly, with a long, meandering introduction to characters who never quite come alive, "
          "but somewhere in its second hour it finds a rhythm: the dialogue sharpens, the photography of the "
@@ -86,45 +85,59 @@ def _encode(tokenizer, tok: TokenizerSpec, max_length: int, text: str):
     return [int(x) for x in enc.ids[0, :int(enc.lengths[0])]], len(pieces)
 
 
-def _feeds(ids: Sequence[int], ids_b: Sequence[int] | None) -> dict[str, np.ndarray]:
-    f = {INPUT_IDS: np.asarray([ids], dtype=np.int64), LENGTHS: np.asarray([len(ids)], dtype=np.int64)}
-    if ids_b is not None:
-        f |= {INPUT_IDS_B: np.asarray([ids_b], dtype=np.int64), LENGTHS_B: np.asarray([len(ids_b)], dtype=np.int64)}
-    return f
+GOLDEN_BATCHING = {"batch_size": 64, "max_tokens": 512}     # the runtime's predict defaults (bundle.py)
+
+
+def _predictor(data: bytes, name: str, tok: TokenizerSpec, task: str, labels: Sequence[str], pair: bool,
+               max_length: int):
+    """The runtime's own `Bundle` over one in-memory model (runtime session options, 1 thread), so the golden
+    expectations come from exactly the predict path (encoding, length-sorted batches, padding) hosts reproduce."""
+    from edgekd_runtime.bundle import Bundle
+    from edgekd_runtime.manifest import Manifest, ModelSpec
+    from edgekd_runtime.ort_backend import OrtBackend
+
+    spec = ModelSpec(file=name, precision="int8" if "int8" in name else "fp32", opset=0, ir_version=0, inputs=())
+    man = Manifest(task=task, labels=tuple(labels), pair=pair, max_length=max_length, tokenizer=tok, models=(spec,),
+                   default_model=name, files=())
+    return lambda tokenizer: Bundle(Path("."), man, spec, tokenizer, OrtBackend(data, threads=1, label=name))
 
 
 def golden_record(*, tokenizer, tok: TokenizerSpec, task: str, labels: Sequence[str], pair: bool, max_length: int,
                   models: Mapping[str, bytes]) -> dict:
-    """The golden.json content for models {file name: ONNX bytes} (runtime session options, 1 thread)."""
+    """The golden.json content for models {file name: ONNX bytes}: per input, ids and, per model, the logits of
+    that input run alone (batch 1) and its logits inside one `predict` call over all inputs with the runtime's
+    default batching (`batched_logits`: int8 rows move a little with their batch mates)."""
     import onnxruntime
-
-    from edgekd_runtime.ort_backend import OrtBackend
-
     import tokenizers
-    runners = {name: OrtBackend(data, threads=1, label=name) for name, data in models.items()}
-    inputs = []
-    for name, item in golden_items(pair, max_length):
-        a, b = (item, None) if not pair else item
-        ids, pieces = _encode(tokenizer, tok, max_length, a)
-        rec = {"name": name, "text": a}
-        if pair:
-            ids_b, pieces_b = _encode(tokenizer, tok, max_length, b)
-            rec |= {"text_pair": b, "ids": ids, "ids_b": ids_b, "pieces": pieces, "pieces_b": pieces_b,
-                    "truncated": max(pieces, pieces_b) > max_length}
-        else:
-            ids_b = None
-            rec |= {"ids": ids, "pieces": pieces, "truncated": pieces > max_length}
-        expected = {}
-        for file, runner in runners.items():
-            logits = np.asarray(runner.run(_feeds(ids, ids_b))[LOGITS], dtype=np.float32)[0]
-            expected[file] = {"logits": [float(x) for x in logits], "label": labels[int(logits.argmax())]}
-        rec["expected"] = expected
-        inputs.append(rec)
+
+    items = golden_items(pair, max_length)
+    inputs = [_input_record(tokenizer, tok, max_length, pair, name, item) for name, item in items]
+    for file, data in models.items():
+        b = _predictor(data, file, tok, task, labels, pair, max_length)(tokenizer)
+        batched = b.predict([item for _, item in items], **GOLDEN_BATCHING).logits
+        for rec, (_, item), row in zip(inputs, items, batched):
+            one = b.predict([item]).logits[0]
+            rec["expected"][file] = {"logits": [float(x) for x in one], "label": labels[int(one.argmax())],
+                                     "batched_logits": [float(x) for x in row]}
     return {"format": GOLDEN_FORMAT, "version": GOLDEN_VERSION, "task": task, "pair": pair, "labels": list(labels),
             "max_length": max_length, "tokenizer": {"pad_id": tok.pad_id, "empty_id": tok.empty_id},
-            "batch": 1, "tolerance": dict(TOLERANCE),
+            "batch": 1, "batched": dict(GOLDEN_BATCHING), "tolerance": dict(TOLERANCE),
             "made_with": {"onnxruntime": onnxruntime.__version__, "tokenizers": tokenizers.__version__},
             "inputs": inputs}
+
+
+def _input_record(tokenizer, tok: TokenizerSpec, max_length: int, pair: bool, name: str, item) -> dict:
+    a, b = (item, None) if not pair else item
+    ids, pieces = _encode(tokenizer, tok, max_length, a)
+    rec: dict = {"name": name, "text": a}
+    if pair:
+        ids_b, pieces_b = _encode(tokenizer, tok, max_length, b)
+        rec |= {"text_pair": b, "ids": ids, "ids_b": ids_b, "pieces": pieces, "pieces_b": pieces_b,
+                "truncated": max(pieces, pieces_b) > max_length}
+    else:
+        rec |= {"ids": ids, "pieces": pieces, "truncated": pieces > max_length}
+    rec["expected"] = {}
+    return rec
 
 
 def write_golden(path: str | Path, record: dict) -> Path:

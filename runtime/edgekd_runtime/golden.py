@@ -6,7 +6,8 @@ Every host (this runtime, `runtime/js`, an app) runs the inputs and compares. Fo
     {"format": "edgekd-golden", "version": 1,
      "task": "sst2", "pair": false, "labels": ["negative", "positive"], "max_length": 64,
      "tokenizer": {"pad_id": 0, "empty_id": 100},
-     "batch": 1,                                   # expected logits were computed one input per session.run
+     "batch": 1,                                   # "logits": each input alone (one session.run per input)
+     "batched": {"batch_size": 64, "max_tokens": 512},   # "batched_logits": all inputs in one predict() call
      "tolerance": {"fp32": 1e-05, "int8": 0.05},   # see `tolerance()` below
      "made_with": {"onnxruntime": "1.2x.y", "tokenizers": "0.2x.y"},
      "inputs": [
@@ -14,12 +15,18 @@ Every host (this runtime, `runtime/js`, an app) runs the inputs and compares. Fo
         "ids": [100], "ids_b": [...],                          # ids after truncation / the empty rule (ids_b: pairs)
         "pieces": 0, "pieces_b": 3,                            # word pieces before truncation
         "truncated": false,                                    # any side longer than max_length
-        "expected": {"model.int8.onnx": {"logits": [0.12, -0.3], "label": "negative"}, ...}},
+        "expected": {"model.int8.onnx": {"logits": [0.12, -0.3], "label": "negative",
+                                         "batched_logits": [0.11, -0.29]}, ...}},
        ...]}
 
 Rules a host applies (the same as encoding.py): word pieces of tokenizer.json without special tokens; cut to
 `max_length`; no pieces -> [empty_id]; feed `input_ids` int64 [B, T] right-padded with pad_id and `lengths`
 int64 [B] (pairs add `input_ids_b`, `lengths_b`).
+
+A batched check runs all inputs through the host's predict (length-sorted batches within batch_size and
+max_tokens rows x padded length, as bundle.py cuts them) and compares with `batched_logits` (older golden files
+without them: with `logits`). int8 logits of a row depend a little on its batch mates, so an int8 row passes the
+batched check when it matches either expectation.
 
 Tolerance: fp32 logits must agree within `tolerance.fp32` absolute. int8 logits within
 `tolerance.int8 * max(1, max |expected logit of the row|)`: onnxruntime's DynamicQuantizeLSTM quantizes
@@ -89,6 +96,12 @@ class Golden:
     inputs: tuple[GoldenInput, ...]
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def batching(self) -> dict[str, int]:
+        """The predict() batching the batched expectations were made with (the runtime's defaults if absent)."""
+        b = dict(self.raw.get("batched") or {})
+        return {"batch_size": int(b.get("batch_size", 64)), "max_tokens": int(b.get("max_tokens", 512))}
+
 
 def parse_golden(raw: Any, manifest: Manifest, where: str = GOLDEN_FILE) -> Golden:
     """Validate the JSON structure against the manifest; GoldenError names the first problem."""
@@ -120,7 +133,8 @@ def parse_golden(raw: Any, manifest: Manifest, where: str = GOLDEN_FILE) -> Gold
 def _parse_input(i: int, x: Mapping[str, Any], pair: bool) -> GoldenInput:
     if pair and not isinstance(x.get("text_pair"), str):
         raise ValueError(f"input {i} of a pair bundle lacks text_pair")
-    exp = {str(k): {"logits": [float(v) for v in e["logits"]], "label": str(e["label"])}
+    exp = {str(k): {"logits": [float(v) for v in e["logits"]], "label": str(e["label"]),
+                    "batched_logits": [float(v) for v in e.get("batched_logits", e["logits"])]}
            for k, e in dict(x["expected"]).items()}
     return GoldenInput(name=str(x.get("name", i)), text=str(x["text"]),
                        text_pair=str(x["text_pair"]) if pair else None,
@@ -187,17 +201,24 @@ def _check_ids(bundle, g: GoldenInput) -> None:
 
 def _check_logits(g: GoldenInput, model: str, precision: str, got: Sequence[float], labels: Sequence[str],
                   table: Mapping[str, float], how: str) -> float:
-    want = g.expected[model]["logits"]
+    exp = g.expected[model]
+    wants = [exp["logits"]] if how == "batch 1" else [exp["batched_logits"], exp["logits"]]
+    if precision == "fp32":
+        wants = wants[:1]                      # fp32 does not depend on batch mates
+    want = wants[0]
     if len(got) != len(want):
         raise _Mismatch(f"{g.describe()}: {model} ({how}) gave {len(got)} logits, expected {len(want)}")
-    tol = tolerance(precision, want, table)
-    diff = max(abs(a - b) for a, b in zip(got, want))
-    if not diff <= tol:                     # also catches NaN
+    fits = [(max(abs(a - b) for a, b in zip(got, w)), tolerance(precision, w, table), w) for w in wants]
+    ok = [f for f in fits if f[0] <= f[1]]     # NaN never fits
+    if not ok:
+        diff, tol, _ = fits[0]
         raise _Mismatch(f"{g.describe()}: {model} ({how}) logits expected {_fmt(want)} got {_fmt(got)} "
                         f"(max |Δ| {diff:.3g} > tolerance {tol:.3g})")
+    diff, tol, w = ok[0]
     label = labels[max(range(len(got)), key=lambda i: got[i])]
-    if label != g.expected[model]["label"] and margin(want) > 2 * tol:
-        raise _Mismatch(f"{g.describe()}: {model} ({how}) label expected {g.expected[model]['label']!r} got {label!r}")
+    want_label = exp["label"] if w is exp["logits"] else labels[max(range(len(w)), key=lambda i: w[i])]
+    if label != want_label and margin(w) > 2 * tol:
+        raise _Mismatch(f"{g.describe()}: {model} ({how}) label expected {want_label!r} got {label!r}")
     return diff
 
 
@@ -235,7 +256,7 @@ def _check_model(b, golden: Golden) -> float:
     for g in rows:                                            # batch 1: the exact conditions of the expectations
         got = b.predict([g.item]).logits[0].tolist()
         worst = max(worst, _check_logits(g, file, prec, got, golden.labels, golden.tolerance, "batch 1"))
-    batched = b.predict([g.item for g in rows])               # length-sorted batches with padding and `lengths`
+    batched = b.predict([g.item for g in rows], **golden.batching)   # length-sorted batches, padding, `lengths`
     for g, got in zip(rows, batched.logits.tolist()):
         worst = max(worst, _check_logits(g, file, prec, got, golden.labels, golden.tolerance, "batched"))
     for g, t in zip(rows, batched.truncated.tolist()):

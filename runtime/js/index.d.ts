@@ -256,7 +256,7 @@ export interface GoldenInput {
   piecesB: number | null;
   truncated: boolean;
   /** model file -> expected logits and label */
-  expected: Record<string, { logits: number[]; label: string }>;
+  expected: Record<string, { logits: number[]; label: string; batchedLogits: number[] }>;
 }
 
 export interface Golden {
@@ -265,6 +265,8 @@ export interface Golden {
   maxLength: number;
   tolerance: Record<string, number>;
   inputs: GoldenInput[];
+  /** predict() batching of the batched expectations ({batch_size, max_tokens} in golden.json; default 64 / 512) */
+  batching: { batchSize: number; maxTokens: number };
   raw: Record<string, unknown>;
 }
 

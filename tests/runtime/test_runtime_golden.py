@@ -135,3 +135,38 @@ def test_resign_keeps_a_good_bundle_good(copy_of):
     b = copy_of("single")
     resign(b)
     assert selftest(b).ok
+
+
+def test_batched_expectations_are_the_runtime_predict_output(single_dir):
+    g = json.loads((single_dir / "golden.json").read_text(encoding="utf-8"))
+    assert g["batched"] == {"batch_size": 64, "max_tokens": 512}
+    b = Bundle.load(single_dir, model="model.int8.onnx")
+    got = b.predict([x["text"] for x in g["inputs"]], batch_size=64, max_tokens=512).logits
+    for x, row in zip(g["inputs"], got):
+        assert x["expected"]["model.int8.onnx"]["batched_logits"] == [float(v) for v in row], x["name"]
+
+
+def test_int8_row_may_match_either_batching_but_fp32_only_one():
+    """The clean-clone case: an int8 row inside a batch moved 0.053 from its batch-1 logits (tolerance 0.05)."""
+    from edgekd_runtime.golden import GoldenInput, _check_logits, _Mismatch
+    exp = {"logits": [-0.00215, 0.03085], "label": "positive", "batched_logits": [0.04781, -0.02194]}
+    g = GoldenInput("long_text", "t", None, (1,), None, True, {"m": exp})
+    labels = ("negative", "positive")
+    assert _check_logits(g, "m", "int8", [0.0478, -0.0219], labels, {"int8": 0.05}, "batched") < 1e-3
+    with pytest.raises(_Mismatch, match="batch 1"):
+        _check_logits(g, "m", "int8", [0.0478, -0.0219], labels, {"int8": 0.05}, "batch 1")
+    with pytest.raises(_Mismatch, match="batched"):      # fp32 is batch-independent: only the batched value counts
+        _check_logits(g, "m", "fp32", [-0.00215, 0.03085], labels, {"fp32": 1e-5}, "batched")
+
+
+def test_golden_without_batched_logits_still_checks(copy_of):
+    """Golden files written before `batched_logits` existed compare the batched run with the batch-1 logits."""
+    b = copy_of("single")
+
+    def edit(g):
+        g.pop("batched")
+        for x in g["inputs"]:
+            for e in x["expected"].values():
+                e.pop("batched_logits")
+    edit_golden(b, edit)
+    assert selftest(b).ok
