@@ -179,3 +179,23 @@ def test_cli_augment_unlabeled(tmp_path, glue_dir):
     (tmp_path / "bad.txt").write_text('{"text": "ok"}\n{"text": 3}\n')
     r = CliRunner().invoke(main, [*common, "--unlabeled", str(tmp_path / "bad.txt")])
     assert r.exit_code != 0 and "bad.txt:2" in r.output and "Traceback" not in r.output
+
+
+def test_cli_build_unlabeled_options(tmp_path, glue_dir):
+    from edgekd.cli import main
+
+    r = CliRunner().invoke(main, ["build", "--help"])
+    assert r.exit_code == 0 and "--unlabeled" in r.output and "--augment-unlabeled" in r.output
+    assert "hard_soft" in r.output
+    r = CliRunner().invoke(main, ["build", "--data-dir", str(glue_dir), "--out", str(tmp_path / "b"),
+                                  "--augment-unlabeled"])
+    assert r.exit_code != 0 and "needs --unlabeled" in r.output
+
+
+def test_build_config_loss_override():
+    from edgekd.pipeline.presets import build_config
+
+    assert build_config("quick", False, loss="hard_soft").distill.alpha == 0.5
+    d = build_config("quick", False, loss="hard_soft", alpha=0.2).distill
+    assert (d.loss, d.alpha) == ("hard_soft", 0.2)
+    assert build_config("quick", False) == build_config("quick", False, loss=None, alpha=None)
