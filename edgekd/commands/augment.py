@@ -53,7 +53,10 @@ def augment(data, out, n_iter, p_mask, p_pos, p_ng, ngram_max, seed, tagger, no_
     except TaggerNotFound as e:
         raise click.ClickException(str(e)) from None
     c = meta["counts"]
-    click.echo(f"transfer set {out}: {c['written']} rows = {c['originals']} originals + {c['augmented']} augmented "
+    u = c.get("unlabeled")
+    plus = f" + {u['written'] + u['augmented']} from --unlabeled" if u else ""
+    click.echo(f"transfer set {out}: {c['written']} rows = {c['originals']} originals + {c['augmented']} augmented"
+               f"{plus} "
                f"({c['duplicates_dropped']} duplicates of {c['generated']} dropped); "
                f"{meta['rows_per_s']:.0f} rows/s, {meta['wall_s']:.1f} s; POS rule {meta['pos_rule']}")
     if "unlabeled" in c:

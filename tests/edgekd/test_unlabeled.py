@@ -96,10 +96,11 @@ def test_pair_records_and_clear_errors_naming_the_line(tmp_path):
     with pytest.raises(DataError, match=r"p\.jsonl:1: .*single sentences"):
         list(iter_unlabeled(f, pair=False))
     bad = tmp_path / "bad.jsonl"
-    for body, pair, msg in [('{"text": "a"}\n{"text": "b", oops}\n', False, r":2: malformed JSON"),
-                            ('{"text": "a"}\n{"txt": "b"}\n', False, r':2: expected a JSON object with a string "text"'),
-                            ('{"text": "a", "text_pair": "b"}\n{"text": "c"}\n', True, r':2: .*needs a string "text_pair"'),
-                            ("plain line\n", True, r":1: a pair task needs JSONL")]:
+    cases = [('{"text": "a"}\n{"text": "b", oops}\n', False, r":2: malformed JSON"),
+             ('{"text": "a"}\n{"txt": "b"}\n', False, r':2: expected a JSON object with a string "text"'),
+             ('{"text": "a", "text_pair": "b"}\n{"text": "c"}\n', True, r':2: .*needs a string "text_pair"'),
+             ("plain line\n", True, r":1: a pair task needs JSONL")]
+    for body, pair, msg in cases:
         bad.write_text(body)
         with pytest.raises(DataError, match=msg):
             list(iter_unlabeled(bad, pair=pair))
@@ -172,6 +173,8 @@ def test_cli_augment_unlabeled(tmp_path, glue_dir):
     r = CliRunner().invoke(main, [*common, "--unlabeled", str(f), "--augment-unlabeled"])
     assert r.exit_code == 0, r.output
     assert "1 of 2 lines added" in r.output and "1 equal to a dev row" in r.output
+    rows_out = out.read_text().count("\n")
+    assert f"transfer set {out}: {rows_out} rows = 20 originals + " in r.output and " from --unlabeled " in r.output
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert rows[20 * 0 + 20:] and not any(normalise((x["text"],)) == normalise((dev0,)) for x in rows)
     r = CliRunner().invoke(main, [*common, "--augment-unlabeled"])
