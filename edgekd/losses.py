@@ -69,15 +69,29 @@ def gold_ce_loss(student: Tensor, teacher: Tensor | None, labels: Tensor, *, alp
     return cross_entropy(student, labels)
 
 
+def hard_soft_loss(student: Tensor, teacher: Tensor, labels: Tensor, *, alpha: float = 0.5,
+                   temperature: float = 1.0) -> Tensor:
+    """XtremeDistil's hard + soft distillation, (B, C), (B, C), (B,) -> ():
+    alpha * CE(student, argmax(teacher)) + (1 - alpha) * MSE(student, teacher), both means over B.
+
+    Unlike `mixed`, the hard target is always the teacher's argmax (gold labels are ignored), so every transfer
+    row, unlabeled text included, gets both terms. labels and temperature are unused.
+    """
+    soft = mse_logits(student, teacher)
+    hard = F.cross_entropy(student, teacher.argmax(dim=-1))
+    return alpha * hard + (1.0 - alpha) * soft
+
+
 LossFn = Callable[..., Tensor]   # (student (B, C), teacher (B, C) | None, labels (B,), *, alpha, temperature) -> ()
 
 LOSSES: dict[str, LossFn] = {
     "mse": mse_loss,
     "kl": kl_loss,
     "ce": gold_ce_loss,
+    "hard_soft": hard_soft_loss,
 }
 
-NEEDS_TEACHER: frozenset[str] = frozenset({"mse", "kl"})
+NEEDS_TEACHER: frozenset[str] = frozenset({"mse", "kl", "hard_soft"})
 
 
 def get_loss(name: str) -> LossFn:

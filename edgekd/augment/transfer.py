@@ -1,8 +1,9 @@
 """Build the transfer set: originals first, then deduplicated augmented rows, streamed to JSONL with a metadata sidecar.
 
 Row i of the JSONL is row i of the teacher-logits cache. Each row is
-`{"text", "text_pair" (pairs only), "label" (gold id; -1 for augmented rows), "src" (index of the original),
-"aug" ("orig" | "mask" | "pos" | "mask+pos" | "ngram" | "mask+ngram" | ...)}`.
+`{"text", "text_pair" (pairs only), "label" (gold id; -1 for augmented rows), "src" (index of the original;
+minus the line number for --unlabeled text), "aug" ("orig" | "mask" | "pos" | "mask+pos" | "ngram" |
+"mask+ngram" | ... | "unlabeled" | "unlabeled+mask" | ...)}`; unlabeled text comes last (see unlabeled.py).
 Every example draws from its own Generator seeded by (seed, index), so the file is byte-identical for the
 same data and seed however the work is batched. Duplicates (of originals or of each other) are dropped via
 8-byte blake2b hashes in a flat open-addressing table (about 16 MB for SST-2's 1.3M candidates).
@@ -28,6 +29,7 @@ from ..tasks import Dataset
 from .config import AugmentConfig
 from .pos import Tagger, load_tagger
 from .rules import PosTableBuilder, aug_name, augment_example
+from .unlabeled import dev_hashes, file_sha256, write_unlabeled_rows
 
 FORMAT = "edgekd-transfer/1"
 _FLUSH_ROWS = 8192
@@ -49,7 +51,7 @@ class HashSet64:
 
     def __init__(self, expected: int = 1024) -> None:
         cap = 1 << max(10, int(expected / 0.7).bit_length())
-        self._table = array("Q", bytes(8 * cap))
+        self._table = array("Q", [0]) * cap
         self._mask = cap - 1
         self._n = 0
 
@@ -59,6 +61,16 @@ class HashSet64:
     @property
     def nbytes(self) -> int:
         return len(self._table) * 8
+
+    def contains(self, h: int) -> bool:
+        h = h or 1
+        t, m = self._table, self._mask
+        i = h & m
+        while t[i] != 0:
+            if t[i] == h:
+                return True
+            i = (i + 1) & m
+        return False
 
     def add(self, h: int) -> bool:
         """Insert h; True if it was not there yet."""
@@ -79,7 +91,7 @@ class HashSet64:
 
     def _grow(self) -> None:
         old = self._table
-        self._table = array("Q", bytes(16 * len(old)))
+        self._table = array("Q", [0]) * (2 * len(old))
         self._mask = len(self._table) - 1
         self._n = 0
         for v in old:
@@ -110,12 +122,15 @@ def _words(dataset: Dataset) -> list[list[list[str]]]:
 
 def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfig, seed: int, *,
                        tagger: Tagger | str | None = "auto", mask_token: str = "[MASK]", progress: bool = True,
-                       task: str | None = None) -> dict:
+                       task: str | None = None, unlabeled=None, exclude: Dataset | None = None) -> dict:
     """Write the transfer set for `dataset` to `out_path` (+ `meta_path(out_path)`) and return the metadata.
 
     tagger: "auto" (the default spaCy package), a spaCy package name, a `Tagger`, or None for `--no-pos`
     (POS-guided replacement off, recorded as p_pos 0 and tagger "none"). The file is written to a temporary
     name and renamed at the end, so a partial file never looks finished.
+    unlabeled: `UnlabeledOptions` (see unlabeled.py): the user's text appended after the training rows.
+    exclude: the dev set: no augmented or unlabeled row may equal one of its rows (dropped and counted).
+    Without both, the file and metadata are exactly those of a build without these options.
     """
     t0 = time.perf_counter()
     tg = _resolve_tagger(tagger)
@@ -129,12 +144,26 @@ def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfi
     tmp = out_path.with_name(out_path.name + ".tmp")
     with open(tmp, "wb") as f:
         writer = _RowWriter(f, pair=dataset.text_pairs is not None)
-        counts = _write_rows(writer, dataset, words, tagged, cfg, seed, mask_token, progress)
+        seen = HashSet64(expected=len(words) * (1 + cfg.n_iter))
+        dev = None if exclude is None else dev_hashes(exclude)
+        counts = _write_rows(writer, dataset, words, tagged, cfg, seed, mask_token, progress, seen, dev)
+        if unlabeled is not None:
+            u = write_unlabeled_rows(writer, unlabeled, seen, dev if dev is not None else HashSet64(), tagged.table,
+                                     tg, cfg, seed, mask_token, progress)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, out_path)
     wall = time.perf_counter() - t0
     n, written = len(words), len(words) + counts["augmented"]
+    extra = {}
+    if exclude is not None:
+        extra["dev_excluded"] = {"dev_rows": len(exclude), "dev_fingerprint": exclude.fingerprint(),
+                                 "augmented_dropped": counts.pop("dev_dropped"),
+                                 "originals_equal_to_dev_kept": counts.pop("orig_in_dev")}
+    if unlabeled is not None:
+        written += u["written"] + u["augmented"]
+        extra["unlabeled"] = {"file": str(unlabeled.path), "sha256": file_sha256(unlabeled.path),
+                              "augment": unlabeled.augment, **u}
     meta = {
         "format": FORMAT, "edgekd_version": __version__, "task": task, "pair": writer.pair, "seed": int(seed),
         "config": {**cfg.to_dict(), "tagger": tg.describe() if tg is not None else "none"},
@@ -143,7 +172,7 @@ def build_transfer_set(dataset: Dataset, out_path: str | Path, cfg: AugmentConfi
         "input": {"fingerprint": dataset.fingerprint(), "source": dataset.source, "rows": n},
         "counts": {"originals": n, "original_duplicates": counts["original_duplicates"],
                    "generated": n * cfg.n_iter, "duplicates_dropped": counts["duplicates_dropped"],
-                   "augmented": counts["augmented"], "written": written, "by_aug": counts["by_aug"]},
+                   "augmented": counts["augmented"], "written": written, "by_aug": counts["by_aug"], **extra},
         "pos_table": {"entries": len(tagged.table), "tags": len(tagged.table.tags)},
         "file": {"name": out_path.name, "sha256": writer.sha.hexdigest(), "bytes": writer.n_bytes, "rows": written},
         "wall_s": round(wall, 3), "tag_s": round(t_tag, 3),
@@ -205,15 +234,18 @@ class _RowWriter:
 
 
 def _write_rows(writer: _RowWriter, dataset: Dataset, words, tagged: _Tagged, cfg: AugmentConfig, seed: int,
-                mask_token: str, progress: bool) -> dict[str, Any]:
-    """Pass 2: stream the originals, then each example's deduplicated augmentations; the counts."""
+                mask_token: str, progress: bool, seen: HashSet64, dev: HashSet64 | None) -> dict[str, Any]:
+    """Pass 2: stream the originals, then each example's deduplicated augmentations (none equal to a `dev`
+    row when given); the counts."""
     n = len(words)
-    seen = HashSet64(expected=n * (1 + cfg.n_iter))
     by_aug: dict[str, int] = {}
-    orig_dups = dropped = written_aug = 0
+    orig_dups = dropped = written_aug = dev_dropped = orig_in_dev = 0
     for i, ex in enumerate(words):
         texts = (dataset.texts[i],) if not writer.pair else (dataset.texts[i], dataset.text_pairs[i])
-        if not seen.add(row_hash([" ".join(s) for s in ex])):
+        h = row_hash([" ".join(s) for s in ex])
+        if dev is not None and dev.contains(h):
+            orig_in_dev += 1                     # kept too: it is gold training data (counted for the record)
+        if not seen.add(h):
             orig_dups += 1                       # kept: the original training set is written in full
         writer.emit(texts, int(dataset.labels[i]), i, "orig")
     bar = _bar(n, progress, "augmenting")
@@ -221,7 +253,11 @@ def _write_rows(writer: _RowWriter, dataset: Dataset, words, tagged: _Tagged, cf
         rng = np.random.default_rng([seed, i])
         sides = [tagged.ids[tagged.offsets[j]:tagged.offsets[j + 1]] for j in range(len(ex) * i, len(ex) * (i + 1))]
         for texts, bits in augment_example(sides, tagged.table, cfg, rng, mask_token):
-            if not seen.add(row_hash(texts)):
+            h = row_hash(texts)
+            if dev is not None and dev.contains(h):
+                dev_dropped += 1
+                continue
+            if not seen.add(h):
                 dropped += 1
                 continue
             name = aug_name(bits)
@@ -232,17 +268,22 @@ def _write_rows(writer: _RowWriter, dataset: Dataset, words, tagged: _Tagged, cf
     bar.close()
     writer.flush()
     return {"original_duplicates": orig_dups, "duplicates_dropped": dropped, "augmented": written_aug,
-            "by_aug": dict(sorted(by_aug.items()))}
+            "by_aug": dict(sorted(by_aug.items())), "dev_dropped": dev_dropped, "orig_in_dev": orig_in_dev}
 
 
 def run_augment(data: DataOptions, out_path: str | Path, overrides: dict, seed: int, *, tagger="auto",
-                mask_token: str = "[MASK]", limit: int | None = None, progress: bool = True) -> dict:
+                mask_token: str = "[MASK]", limit: int | None = None, progress: bool = True,
+                unlabeled=None) -> dict:
     """`edgekd augment`: the first `limit` training rows of the task, then `build_transfer_set` with the task's
-    default AugmentConfig, `overrides` (None keeps a default) applied."""
-    t, train = data.load_train(limit)
+    default AugmentConfig, `overrides` (None keeps a default) applied. With `unlabeled` (UnlabeledOptions) the
+    dev split is loaded too, and no transfer row may equal a dev row."""
+    if unlabeled is None:
+        (t, train), dev = data.load_train(limit), None
+    else:
+        t, train, dev = data.load(train_limit=limit)
     cfg = AugmentConfig.for_task(t.pair, **overrides)
     return build_transfer_set(train, out_path, cfg, seed, tagger=tagger, mask_token=mask_token, progress=progress,
-                              task=t.name)
+                              task=t.name, unlabeled=unlabeled, exclude=dev)
 
 
 def read_meta(out_path: str | Path) -> dict:

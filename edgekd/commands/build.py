@@ -26,6 +26,14 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @click.option("--time-budget", type=float, default=None, help="Stop student training after this many minutes.")
 @click.option("--teacher-examples", type=int, default=None, help="Override the teacher's training subset size.")
 @click.option("--no-pos", is_flag=True, help="Disable POS-guided replacement (no tagger needed); recorded.")
+@click.option("--unlabeled", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Your own unlabeled text for the transfer set (plain lines, or JSONL {text} / {text, "
+                   "text_pair}); the teacher labels it. Keyed by its content hash.")
+@click.option("--augment-unlabeled/--no-augment-unlabeled", default=False, show_default=True,
+              help="Also augment the unlabeled text.")
+@click.option("--loss", type=click.Choice(("mse", "kl", "hard_soft")), default=None,
+              help="Override the student's loss (hard_soft: --alpha x CE on the teacher's argmax + (1 - alpha) x MSE).")
+@click.option("--alpha", type=float, default=None, help="Override the hard-label weight (hard_soft default 0.5).")
 @click.option("--no-baseline", is_flag=True, help="Skip the gold-label BiLSTM baseline.")
 @click.option("--no-profile", is_flag=True, help="Skip the profile stage.")
 @click.option("--force", multiple=True, help="Rerun this stage even if it is up to date (repeatable).")
@@ -34,7 +42,7 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @engine_options
 @friendly_errors
 def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
-          no_baseline, no_profile, force, threads, progress, engine_opts):
+          unlabeled, augment_unlabeled, loss, alpha, no_baseline, no_profile, force, threads, progress, engine_opts):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
@@ -42,13 +50,18 @@ def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time
     The label stage runs on --engine (a Ray actor pool with --engine ray); the engine is not part of any
     stage key, since both write the same cache.
     """
+    from ..augment.unlabeled import UnlabeledOptions
     from ..pipeline.chain import run_build, summary_text
+
+    if augment_unlabeled and unlabeled is None:
+        raise click.UsageError("--augment-unlabeled needs --unlabeled FILE")
 
     overrides = dict(n_iter=n_iter, epochs=epochs, optimizer=optimizer, time_budget=time_budget,
                      teacher_examples=teacher_examples, no_pos=no_pos, baseline=not no_baseline,
-                     profile=not no_profile)
+                     profile=not no_profile, loss=loss, alpha=alpha)
     summary = run_build(data, out, preset=preset, overrides=overrides, teacher=teacher_id, device=device,
                         threads=threads, progress=progress, force=tuple(force),
                         label_engine=make_engine(engine_opts, threads=threads),
+                        unlabeled=UnlabeledOptions(unlabeled, augment_unlabeled) if unlabeled else None,
                         log=lambda m: click.echo(m, err=True))
     click.echo(summary_text(summary))

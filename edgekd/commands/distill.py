@@ -23,8 +23,11 @@ from .common import data_options, friendly_errors
                    "training rows when no --transfer is given.")
 @click.option("--originals-only", is_flag=True, help="Use only the un-augmented rows of the transfer set.")
 @click.option("--no-distill", is_flag=True, help="Baseline: train on the gold labels of the original training data.")
-@click.option("--loss", default="mse", show_default=True, help="mse | kl (ce is implied by --no-distill).")
-@click.option("--alpha", type=float, default=0.0, show_default=True, help="Weight of hard-label cross-entropy.")
+@click.option("--loss", type=click.Choice(("mse", "kl", "hard_soft")), default="mse", show_default=True,
+              help="mse: MSE on logits; kl: KL at --temperature; hard_soft: --alpha x CE on the teacher's argmax "
+                   "+ (1 - alpha) x MSE on logits (XtremeDistil). ce is implied by --no-distill.")
+@click.option("--alpha", type=float, default=None,
+              help="Weight of hard-label cross-entropy (default 0; 0.5 for --loss hard_soft).")
 @click.option("--temperature", type=float, default=1.0, show_default=True, help="Temperature of the kl loss.")
 @click.option("--optimizer", type=click.Choice(sorted(OPTIMIZERS, key=lambda o: o != DistillConfig.optimizer)),
               default=DistillConfig.optimizer, show_default=True,
@@ -57,6 +60,8 @@ def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_dist
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
     from ..student_stage import StudentShape, run_distill, summary_line
 
+    if alpha is None:
+        alpha = 0.5 if loss == "hard_soft" and not no_distill else 0.0
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature, optimizer=optimizer,
                         lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, epochs=epochs, patience=patience,
                         eval_every=eval_every, max_train_rows=max_train_rows, time_budget_min=time_budget,

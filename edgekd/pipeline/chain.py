@@ -25,11 +25,15 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
     def step(fn, **kw):
         return partial(fn, ctx, **kw)
 
+    aug_key = {"augment": cfg.augment.to_dict(), "seed": cfg.augment_seed, "no_pos": cfg.no_pos}
+    aug_data = train.fingerprint()
+    if inp.unlabeled is not None:   # only then: without --unlabeled the key is what it always was
+        aug_key["unlabeled"] = inp.unlabeled.key()       # the file's streamed sha256 and --augment-unlabeled
+        aug_data += dev.fingerprint()                    # dev rows are kept out of the transfer set
     stages = [
         Stage("teacher", {"teacher": inp.teacher or "builtin:minilm-l6", "finetune": cfg.finetune.to_dict(),
                           "task": task.name}, step(steps.teacher), data=data_fp, artifacts=("model/config.json",)),
-        Stage("augment", {"augment": cfg.augment.to_dict(), "seed": cfg.augment_seed, "no_pos": cfg.no_pos},
-              step(steps.augment), data=train.fingerprint(), artifacts=("transfer.jsonl",)),
+        Stage("augment", aug_key, step(steps.augment), data=aug_data, artifacts=("transfer.jsonl",)),
         Stage("label", {"max_length": cfg.label_max_length, "bf16": cfg.label_bf16}, step(steps.label),
               deps=("teacher", "augment"), artifacts=("cache/logits.npy",)),
         Stage("distill", {"distill": cfg.distill.to_dict(), "student": asdict(cfg.student)},
@@ -55,7 +59,8 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
 
 def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", overrides: dict | None = None,
               teacher: str | None = None, device: str = "cpu-2t", threads: int | None = None, progress: bool = True,
-              force: tuple[str, ...] = (), label_engine=None, log: Callable[[str], None] = print) -> dict[str, Any]:
+              force: tuple[str, ...] = (), label_engine=None, unlabeled=None,
+              log: Callable[[str], None] = print) -> dict[str, Any]:
     """`edgekd build`: load the task's data, make the preset's BuildConfig with `overrides` (see
     `presets.build_config`), and run the chain."""
     from ..teacher.stage import set_threads
@@ -64,7 +69,7 @@ def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", 
     t, train, dev = data.load()
     cfg = build_config(preset, t.pair, **(overrides or {}))
     inputs = BuildInputs(task=t, train=train, dev=dev, teacher=teacher, device=device, threads=threads,
-                         progress=progress, label_engine=label_engine)
+                         progress=progress, label_engine=label_engine, unlabeled=unlabeled)
     return build(cfg, inputs, out_dir, log=log, force=force)
 
 
@@ -99,6 +104,9 @@ def summarize(task: Task, results: dict[str, StageResult], dev: Dataset | None =
         "stages": {k: {"status": r.status, "reason": r.reason, "seconds": round(r.seconds, 1)}
                    for k, r in results.items()},
     }
+    unl = o.get("augment", {}).get("counts", {}).get("unlabeled")
+    if unl:
+        s["unlabeled"] = unl
     paired = _paired(o, dev, out)
     if paired:
         s["distill_vs_baseline"] = paired

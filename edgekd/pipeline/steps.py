@@ -23,6 +23,7 @@ class BuildInputs:
     threads: int | None = None
     progress: bool = True
     label_engine: object = None      # label.LocalEngine (None) or RayEngine: where the teacher labels; not keyed
+    unlabeled: object = None         # augment.unlabeled.UnlabeledOptions: --unlabeled text (keyed by content hash)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,13 @@ def augment(ctx: Ctx, d: Path, up: dict) -> dict:
     cfg = ctx.cfg
     aug = cfg.augment.without_pos() if cfg.no_pos else cfg.augment
     meta = build_transfer_set(ctx.inp.train, d / "transfer.jsonl", aug, cfg.augment_seed,
-                              tagger=None if cfg.no_pos else "auto", progress=ctx.inp.progress, task=ctx.task.name)
+                              tagger=None if cfg.no_pos else "auto", progress=ctx.inp.progress, task=ctx.task.name,
+                              unlabeled=ctx.inp.unlabeled, exclude=ctx.inp.dev if ctx.inp.unlabeled else None)
+    if ctx.inp.unlabeled is not None:
+        u = meta["counts"]["unlabeled"]
+        ctx.log(f"[augment] unlabeled: {u['written']} of {u['lines']} lines added (+{u['augmented']} augmented); "
+                f"{u['dup_train_or_earlier']} equal to a training or earlier row and {u['dup_dev']} to a dev row "
+                "dropped")
     return {"path": str(d / "transfer.jsonl"), "rows": meta["counts"]["written"], "counts": meta["counts"]}
 
 

@@ -45,3 +45,22 @@ def test_build_skip_and_partial_rebuild(tiny_teacher_dir, glue_dir, tmp_path):
     assert ran == {"distill", "baseline", "export", "validate", "profile"}, s3["stages"]
     assert "epochs: 1 -> 2" in s3["stages"]["distill"]["reason"]
     assert json.loads((tmp_path / "summary.json").read_text())["stages"]["label"]["status"] == "skipped"
+
+    # --unlabeled (and the hard_soft loss): augment and label rerun and the teacher labels the new rows; the
+    # gold-label baseline does not; dev and training duplicates are dropped and counted in the summary
+    from edgekd.augment.unlabeled import UnlabeledOptions
+
+    f = tmp_path / "unlabeled.txt"
+    f.write_text(f"a sentence only the unlabeled file has\n{inp.dev.texts[0]}\n{inp.train.texts[0]}\n")
+    cfg4 = _cfg(epochs=2)
+    cfg4 = replace(cfg4, distill=replace(cfg4.distill, loss="hard_soft", alpha=0.5))
+    s4 = build(cfg4, replace(inp, unlabeled=UnlabeledOptions(f)), tmp_path, log=logs.append)
+    ran = {k for k, v in s4["stages"].items() if v["status"] == "ran"}
+    assert ran == {"augment", "label", "distill", "export", "validate", "profile"}, s4["stages"]
+    u = s4["unlabeled"]
+    assert (u["lines"], u["written"], u["dup_dev"], u["dup_train_or_earlier"]) == (3, 1, 1, 1)
+    aug = json.loads((tmp_path / "augment" / "stage.json").read_text())["outputs"]
+    lab = json.loads((tmp_path / "label" / "stage.json").read_text())["outputs"]
+    assert lab["rows"] == aug["rows"] and lab["labelled_now"] == aug["rows"]
+    rows = [json.loads(x) for x in (tmp_path / "augment" / "transfer.jsonl").read_text().splitlines()]
+    assert rows[-1]["aug"] == "unlabeled" and rows[-1]["src"] == -1

@@ -82,3 +82,45 @@ def test_summary_paired_test_reads_students_under_the_run_folder(tmp_path, glue_
     s = summarize(task, results, dev=dev, out=tmp_path)
     assert s["distill_vs_baseline"]["a_only"] == 10 and s["distill_vs_baseline"]["b_only"] == 0
     assert "distill_vs_baseline" not in summarize(task, results, dev=dev, out=tmp_path / "missing")
+
+
+def _keys(inp):
+    """Every stage key of the build for `inp`, computed without running anything."""
+    from edgekd.pipeline.chain import make_stages
+    from edgekd.pipeline.presets import build_config
+    from edgekd.pipeline.stages import stage_key
+
+    records = {}
+    for s in make_stages(build_config("quick", inp.task.pair), inp, log=lambda m: None):
+        records[s.name] = {"key": stage_key(s, records), "config": dict(s.config), "data": s.data}
+    return records
+
+
+def test_unlabeled_file_content_and_option_are_in_the_augment_and_label_keys(tmp_path, glue_dir):
+    from dataclasses import replace
+
+    from edgekd.augment.unlabeled import UnlabeledOptions
+    from edgekd.pipeline.presets import build_config
+    from edgekd.pipeline.steps import BuildInputs
+    from edgekd.tasks import get_task, load_split
+
+    train, dev = load_split("sst2", "train", glue_dir, limit=50), load_split("sst2", "dev", glue_dir)
+    inp = BuildInputs(task=get_task("sst2"), train=train, dev=dev)
+    plain = _keys(inp)
+    cfg = build_config("quick", False)
+    # without --unlabeled the augment stage is keyed exactly as before the option existed
+    assert plain["augment"]["config"] == {"augment": cfg.augment.to_dict(), "seed": cfg.augment_seed,
+                                          "no_pos": cfg.no_pos}
+    assert plain["augment"]["data"] == train.fingerprint()
+    f, g = tmp_path / "u.txt", tmp_path / "same.txt"
+    f.write_text("one line\nanother line\n")
+    g.write_text("one line\nanother line\n")
+    a = _keys(replace(inp, unlabeled=UnlabeledOptions(f)))
+    assert a["teacher"]["key"] == plain["teacher"]["key"]
+    assert all(a[k]["key"] != plain[k]["key"] for k in ("augment", "label", "distill"))
+    assert _keys(replace(inp, unlabeled=UnlabeledOptions(g)))["label"]["key"] == a["label"]["key"]   # content, not name
+    f.write_text("one line\nanother line, edited\n")
+    b = _keys(replace(inp, unlabeled=UnlabeledOptions(f)))
+    c = _keys(replace(inp, unlabeled=UnlabeledOptions(f, augment=True)))
+    assert len({a["label"]["key"], b["label"]["key"], c["label"]["key"]}) == 3
+    assert b["baseline"]["key"] == plain["baseline"]["key"]          # the gold-label baseline does not read it

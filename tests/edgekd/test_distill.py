@@ -136,6 +136,14 @@ def test_cli_baseline_and_distill_from_a_logits_cache(tmp_path, glue_dir, tiny_t
     assert r.exit_code == 0, r.output
     rec = json.loads((tmp_path / "kd" / "metrics.json").read_text())
     assert rec["mode"] == "distill" and rec["provenance"]["logits_cache"]["cache"] == {"rows": 150}
+    r = CliRunner().invoke(main, ["distill", *common, "--out", str(tmp_path / "hs"), "--logits", str(cache),
+                                  "--loss", "hard_soft"])
+    assert r.exit_code == 0, r.output
+    rec = json.loads((tmp_path / "hs" / "metrics.json").read_text())
+    assert rec["mode"] == "distill" and rec["distill_config"]["loss"] == "hard_soft"
+    assert rec["distill_config"]["alpha"] == 0.5                  # hard_soft's default mixing weight
+    r = CliRunner().invoke(main, ["distill", *common, "--out", str(tmp_path / "x"), "--loss", "nope"])
+    assert r.exit_code != 0 and "hard_soft" in r.output
     np.save(cache / "logits.npy", np.zeros((149, 2), np.float32))
     r = CliRunner().invoke(main, ["distill", *common, "--out", str(tmp_path / "kd2"), "--logits", str(cache)])
     assert r.exit_code != 0 and "does not belong" in r.output

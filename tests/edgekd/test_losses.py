@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from edgekd.losses import (LOSSES, cross_entropy, get_loss, hard_labels, kl_with_temperature, mixed, mse_logits)
+from edgekd.losses import (LOSSES, NEEDS_TEACHER, cross_entropy, get_loss, hard_labels, hard_soft_loss,
+                           kl_with_temperature, mixed, mse_logits)
 
 S = torch.tensor([[1.0, 2.0], [0.0, 0.0]])     # student logits (B=2, C=2)
 T = torch.tensor([[3.0, 0.0], [1.0, -1.0]])    # teacher logits
@@ -52,6 +53,18 @@ def test_mixed_by_hand():
     assert got == pytest.approx(0.25 * ce + 0.75 * 2.5, rel=1e-6)
     assert mixed(0.0, soft, S, T, labels).item() == pytest.approx(2.5)
     assert mixed(1.0, soft, S, T, labels).item() == pytest.approx(ce, rel=1e-6)
+
+
+def test_hard_soft_by_hand():
+    # teacher argmax: row 0 -> class 0 (3 > 0), row 1 -> class 0 (1 > -1); gold labels are ignored
+    ce = (-_logsoftmax([1.0, 2.0])[0] - _logsoftmax([0.0, 0.0])[0]) / 2   # -log softmax(1,2)[0] = log(1+e)
+    assert ce == pytest.approx((math.log(1 + math.e) + math.log(2)) / 2)
+    for labels in (torch.tensor([1, -1]), torch.tensor([-1, -1])):
+        got = hard_soft_loss(S, T, labels, alpha=0.25).item()
+        assert got == pytest.approx(0.25 * ce + 0.75 * 2.5, rel=1e-6)
+    assert hard_soft_loss(S, T, torch.tensor([1, 1]), alpha=0.0).item() == pytest.approx(2.5)
+    assert hard_soft_loss(S, T, torch.tensor([1, 1]), alpha=1.0).item() == pytest.approx(ce, rel=1e-6)
+    assert LOSSES["hard_soft"] is hard_soft_loss and "hard_soft" in NEEDS_TEACHER
 
 
 def test_registry_by_name():
