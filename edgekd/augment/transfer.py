@@ -275,12 +275,9 @@ def run_augment(data: DataOptions, out_path: str | Path, overrides: dict, seed: 
                 mask_token: str = "[MASK]", limit: int | None = None, progress: bool = True,
                 unlabeled=None) -> dict:
     """`edgekd augment`: the first `limit` training rows of the task, then `build_transfer_set` with the task's
-    default AugmentConfig, `overrides` (None keeps a default) applied. With `unlabeled` (UnlabeledOptions) the
-    dev split is loaded too, and no transfer row may equal a dev row."""
-    if unlabeled is None:
-        (t, train), dev = data.load_train(limit), None
-    else:
-        t, train, dev = data.load(train_limit=limit)
+    default AugmentConfig, `overrides` (None keeps a default) applied, and `unlabeled` (UnlabeledOptions) added.
+    The dev split is loaded too: no augmented or unlabeled row may equal a dev row."""
+    t, train, dev = data.load(train_limit=limit)
     cfg = AugmentConfig.for_task(t.pair, **overrides)
     return build_transfer_set(train, out_path, cfg, seed, tagger=tagger, mask_token=mask_token, progress=progress,
                               task=t.name, unlabeled=unlabeled, exclude=dev)

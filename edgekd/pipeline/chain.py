@@ -26,10 +26,9 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         return partial(fn, ctx, **kw)
 
     aug_key = {"augment": cfg.augment.to_dict(), "seed": cfg.augment_seed, "no_pos": cfg.no_pos}
-    aug_data = train.fingerprint()
-    if inp.unlabeled is not None:   # only then: without --unlabeled the key is what it always was
+    aug_data = train.fingerprint() + dev.fingerprint()   # dev rows are kept out of the transfer set
+    if inp.unlabeled is not None:
         aug_key["unlabeled"] = inp.unlabeled.key()       # the file's streamed sha256 and --augment-unlabeled
-        aug_data += dev.fingerprint()                    # dev rows are kept out of the transfer set
     stages = [
         Stage("teacher", {"teacher": inp.teacher or "builtin:minilm-l6", "finetune": cfg.finetune.to_dict(),
                           "task": task.name}, step(steps.teacher), data=data_fp, artifacts=("model/config.json",)),

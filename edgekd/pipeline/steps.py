@@ -59,7 +59,7 @@ def augment(ctx: Ctx, d: Path, up: dict) -> dict:
     aug = cfg.augment.without_pos() if cfg.no_pos else cfg.augment
     meta = build_transfer_set(ctx.inp.train, d / "transfer.jsonl", aug, cfg.augment_seed,
                               tagger=None if cfg.no_pos else "auto", progress=ctx.inp.progress, task=ctx.task.name,
-                              unlabeled=ctx.inp.unlabeled, exclude=ctx.inp.dev if ctx.inp.unlabeled else None)
+                              unlabeled=ctx.inp.unlabeled, exclude=ctx.inp.dev)
     if ctx.inp.unlabeled is not None:
         u = meta["counts"]["unlabeled"]
         ctx.log(f"[augment] unlabeled: {u['written']} of {u['lines']} lines added (+{u['augmented']} augmented); "

@@ -108,10 +108,10 @@ def test_unlabeled_file_content_and_option_are_in_the_augment_and_label_keys(tmp
     inp = BuildInputs(task=get_task("sst2"), train=train, dev=dev)
     plain = _keys(inp)
     cfg = build_config("quick", False)
-    # without --unlabeled the augment stage is keyed exactly as before the option existed
+    # without --unlabeled the augment config is as before; its data covers the dev rows it keeps out
     assert plain["augment"]["config"] == {"augment": cfg.augment.to_dict(), "seed": cfg.augment_seed,
                                           "no_pos": cfg.no_pos}
-    assert plain["augment"]["data"] == train.fingerprint()
+    assert plain["augment"]["data"] == train.fingerprint() + dev.fingerprint()
     f, g = tmp_path / "u.txt", tmp_path / "same.txt"
     f.write_text("one line\nanother line\n")
     g.write_text("one line\nanother line\n")

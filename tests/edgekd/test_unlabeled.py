@@ -202,3 +202,17 @@ def test_build_config_loss_override():
     d = build_config("quick", False, loss="hard_soft", alpha=0.2).distill
     assert (d.loss, d.alpha) == ("hard_soft", 0.2)
     assert build_config("quick", False) == build_config("quick", False, loss=None, alpha=None)
+
+
+def test_cli_augment_always_keeps_dev_rows_out(tmp_path, glue_dir):
+    """Without --unlabeled too: the quick build's SST-2 transfer set once held 2 dev sentences ("cool ?", "bad .")."""
+    from edgekd.augment.transfer import read_meta
+    from edgekd.cli import main
+    from edgekd.tasks import load_split
+
+    out = tmp_path / "transfer.jsonl"
+    r = CliRunner().invoke(main, ["augment", "--task", "sst2", "--data-dir", str(glue_dir), "--out", str(out),
+                                  "--limit", "20", "--no-pos", "--quiet", "--n-iter", "2"])
+    assert r.exit_code == 0, r.output
+    ex = read_meta(out)["counts"]["dev_excluded"]
+    assert ex["dev_fingerprint"] == load_split("sst2", "dev", glue_dir).fingerprint()
