@@ -14,19 +14,9 @@ from edgekd.augment import AugmentConfig, TaggerNotFound, build_transfer_set, lo
 from edgekd.augment import pos as pos_mod
 from edgekd.augment.rules import MASK, NGRAM, POS, PosTableBuilder, aug_name, augment_example, augment_sentence
 from edgekd.tasks import Dataset, load_split
+from tests.helpers.tagger import FakeTagger
 
 M = "[MASK]"
-
-
-class FakeTagger:
-    """Deterministic stand-in for spaCy: the tag is a function of the word alone (fast, no model)."""
-
-    def tag(self, sentences):
-        for words in sentences:
-            yield ["S" if len(w) <= 3 else ("P" if w.endswith("s") else "L") for w in words]
-
-    def describe(self):
-        return {"name": "fake", "version": "0"}
 
 
 def synthetic_table(n_words=40, per_tag=25, seed=0):

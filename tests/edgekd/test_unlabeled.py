@@ -12,18 +12,8 @@ from click.testing import CliRunner
 from edgekd.augment import AugmentConfig, build_transfer_set, read_transfer_set
 from edgekd.augment.unlabeled import UnlabeledOptions, file_sha256, iter_unlabeled, normalise
 from edgekd.tasks import DataError, Dataset
+from tests.helpers.tagger import FakeTagger
 
-
-
-class FakeTagger:
-    """Deterministic stand-in for spaCy (as in test_augment): the tag is a function of the word alone."""
-
-    def tag(self, sentences):
-        for words in sentences:
-            yield ["S" if len(w) <= 3 else ("P" if w.endswith("s") else "L") for w in words]
-
-    def describe(self):
-        return {"name": "fake", "version": "0"}
 
 
 TRAIN = Dataset(("a good film", "bad film", "not bad at all", "a truly great film"), np.array([1, 0, 1, 1]),
