@@ -150,12 +150,7 @@ def write_unlabeled_rows(writer, opts: UnlabeledOptions, seen, dev, table, tagge
         for line_no, texts in chunk:
             c["lines"] += 1
             norm = normalise(texts)
-            h = row_hash(norm)
-            if dev.contains(h):
-                c["dup_dev"] += 1
-            elif not seen.add(h):
-                c["dup_train_or_earlier"] += 1
-            else:
+            if _admit(row_hash(norm), dev, seen, c, "dup_dev", "dup_train_or_earlier"):
                 writer.emit(texts, -1, -line_no, "unlabeled")
                 c["written"] += 1
                 kept.append((line_no, norm))
@@ -166,6 +161,17 @@ def write_unlabeled_rows(writer, opts: UnlabeledOptions, seen, dev, table, tagge
     bar.close()
     writer.flush()
     return c
+
+
+def _admit(h, dev, seen, counts: dict, dev_key: str, dup_key: str) -> bool:
+    """True when a row's hash is new and not a dev row (then it is recorded as seen); else count why not."""
+    if dev.contains(h):
+        counts[dev_key] += 1
+        return False
+    if not seen.add(h):
+        counts[dup_key] += 1
+        return False
+    return True
 
 
 def _augment_chunk(writer, kept, seen, dev, table, lookup, tagger, cfg, seed, mask_token, c,
@@ -188,11 +194,6 @@ def _augment_chunk(writer, kept, seen, dev, table, lookup, tagger, cfg, seed, ma
             sides.append(np.asarray(ids, dtype=np.int64))
         rng = np.random.default_rng([seed, 1, line_no])
         for texts, bits in augment_example(sides, ext, cfg, rng, mask_token):
-            h = row_hash(texts)
-            if dev.contains(h):
-                c["aug_dev_dropped"] += 1
-            elif not seen.add(h):
-                c["aug_duplicates_dropped"] += 1
-            else:
+            if _admit(row_hash(texts), dev, seen, c, "aug_dev_dropped", "aug_duplicates_dropped"):
                 writer.emit(texts, -1, -line_no, "unlabeled+" + aug_name(bits))
                 c["augmented"] += 1

@@ -181,7 +181,7 @@ def _write_tokenizer_and_golden(tmp: Path, src: _Source, specs: list[ModelSpec])
     (tmp / TOKENIZER_FILE).write_text(src.tokenizer.to_str(pretty=False), encoding="utf-8")
     golden = golden_record(tokenizer=src.tokenizer, tok=src.tok_spec, task=src.cfg.task, labels=src.labels,
                            pair=src.cfg.pair, max_length=src.cfg.max_length,
-                           models={s.file: (tmp / s.file).read_bytes() for s in specs})
+                           models={s: (tmp / s.file).read_bytes() for s in specs})
     write_golden(tmp / GOLDEN_FILE, golden)
 
 

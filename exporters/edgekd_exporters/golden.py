@@ -12,8 +12,8 @@ from typing import Mapping, Sequence
 
 
 from edgekd_runtime.encoding import encode_ids, pad_batch
-from edgekd_runtime.golden import GOLDEN_FORMAT, GOLDEN_VERSION, TOLERANCE
-from edgekd_runtime.manifest import TokenizerSpec
+from edgekd_runtime.golden import DEFAULT_BATCHING, GOLDEN_FORMAT, GOLDEN_VERSION, TOLERANCE
+from edgekd_runtime.manifest import ModelSpec, TokenizerSpec
 
 _LONG = ("This film starts slowly, with a long, meandering introduction to characters who never quite come alive, "
          "but somewhere in its second hour it finds a rhythm: the dialogue sharpens, the photography of the "
@@ -85,26 +85,22 @@ def _encode(tokenizer, tok: TokenizerSpec, max_length: int, text: str):
     return [int(x) for x in enc.ids[0, :int(enc.lengths[0])]], len(pieces)
 
 
-GOLDEN_BATCHING = {"batch_size": 64, "max_tokens": 512}     # the runtime's predict defaults (bundle.py)
-
-
-def _predictor(data: bytes, name: str, tok: TokenizerSpec, task: str, labels: Sequence[str], pair: bool,
-               max_length: int):
+def _predictor(spec: ModelSpec, data: bytes, tokenizer, tok: TokenizerSpec, task: str, labels: Sequence[str],
+               pair: bool, max_length: int):
     """The runtime's own `Bundle` over one in-memory model (runtime session options, 1 thread), so the golden
     expectations come from exactly the predict path (encoding, length-sorted batches, padding) hosts reproduce."""
     from edgekd_runtime.bundle import Bundle
-    from edgekd_runtime.manifest import Manifest, ModelSpec
+    from edgekd_runtime.manifest import Manifest
     from edgekd_runtime.ort_backend import OrtBackend
 
-    spec = ModelSpec(file=name, precision="int8" if "int8" in name else "fp32", opset=0, ir_version=0, inputs=())
     man = Manifest(task=task, labels=tuple(labels), pair=pair, max_length=max_length, tokenizer=tok, models=(spec,),
-                   default_model=name, files=())
-    return lambda tokenizer: Bundle(Path("."), man, spec, tokenizer, OrtBackend(data, threads=1, label=name))
+                   default_model=spec.file, files=())
+    return Bundle(Path("."), man, spec, tokenizer, OrtBackend(data, threads=1, label=spec.file))
 
 
 def golden_record(*, tokenizer, tok: TokenizerSpec, task: str, labels: Sequence[str], pair: bool, max_length: int,
-                  models: Mapping[str, bytes]) -> dict:
-    """The golden.json content for models {file name: ONNX bytes}: per input, ids and, per model, the logits of
+                  models: Mapping[ModelSpec, bytes]) -> dict:
+    """The golden.json content for models {spec: ONNX bytes}: per input, ids and, per model, the logits of
     that input run alone (batch 1) and its logits inside one `predict` call over all inputs with the runtime's
     default batching (`batched_logits`: int8 rows move a little with their batch mates)."""
     import onnxruntime
@@ -112,16 +108,17 @@ def golden_record(*, tokenizer, tok: TokenizerSpec, task: str, labels: Sequence[
 
     items = golden_items(pair, max_length)
     inputs = [_input_record(tokenizer, tok, max_length, pair, name, item) for name, item in items]
-    for file, data in models.items():
-        b = _predictor(data, file, tok, task, labels, pair, max_length)(tokenizer)
-        batched = b.predict([item for _, item in items], **GOLDEN_BATCHING).logits
+    for spec, data in models.items():
+        file = spec.file
+        b = _predictor(spec, data, tokenizer, tok, task, labels, pair, max_length)
+        batched = b.predict([item for _, item in items], **DEFAULT_BATCHING).logits
         for rec, (_, item), row in zip(inputs, items, batched):
             one = b.predict([item]).logits[0]
             rec["expected"][file] = {"logits": [float(x) for x in one], "label": labels[int(one.argmax())],
                                      "batched_logits": [float(x) for x in row]}
     return {"format": GOLDEN_FORMAT, "version": GOLDEN_VERSION, "task": task, "pair": pair, "labels": list(labels),
             "max_length": max_length, "tokenizer": {"pad_id": tok.pad_id, "empty_id": tok.empty_id},
-            "batch": 1, "batched": dict(GOLDEN_BATCHING), "tolerance": dict(TOLERANCE),
+            "batch": 1, "batched": dict(DEFAULT_BATCHING), "tolerance": dict(TOLERANCE),
             "made_with": {"onnxruntime": onnxruntime.__version__, "tokenizers": tokenizers.__version__},
             "inputs": inputs}
 

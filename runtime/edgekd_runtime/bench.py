@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .bundle import DEFAULT_MAX_TOKENS, Bundle
+from .bundle import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, Bundle
 from .errors import InputError
 from .manifest import Manifest
 from .measure import summarize_ms
@@ -154,7 +154,7 @@ def run_bench(path: str | Path, backend: str = "onnxruntime", model: str | None 
         items, source = bench_items(b, texts, limit)
         row: dict[str, Any] = {"threads": t, "latency": latency(b, items, iters=iters),
                                "throughput": throughput(b, items, batch=batch),
-                               "throughput_default": throughput(b, items, batch=64, max_tokens=DEFAULT_MAX_TOKENS)}
+                               "throughput_default": throughput(b, items, batch=DEFAULT_BATCH_SIZE, max_tokens=DEFAULT_MAX_TOKENS)}
         if rss:
             row["memory"] = peak_rss(path, backend, model, t, texts, limit)
         rows.append(row)

@@ -38,6 +38,7 @@ _TOKENIZE_SLICE = 128
 # Padded word pieces per batch. Activations grow ~12 KB per token in onnxruntime (H=150): 512 keeps a
 # predicting process near the 80 MB RSS budget at ~90% of the best throughput measured (bench.py).
 DEFAULT_MAX_TOKENS = 512
+DEFAULT_BATCH_SIZE = 64          # rows per batch at most
 
 
 def _valid_unicode(text: str) -> str:
@@ -183,7 +184,7 @@ class Bundle:
     def _padded(self, id_lists: Sequence[Sequence[int]]) -> Encoded:
         return pad_batch(id_lists, self._max_len, pad_id=self._pad_id, empty_id=self._empty)
 
-    def predict(self, items: Sequence[str] | Sequence[tuple[str, str]] | str, batch_size: int = 64,
+    def predict(self, items: Sequence[str] | Sequence[tuple[str, str]] | str, batch_size: int = DEFAULT_BATCH_SIZE,
                 max_tokens: int | None = DEFAULT_MAX_TOKENS) -> Prediction:
         """Classify texts (single-sentence bundle) or (text, text_pair) tuples (pair bundle), in input order.
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .bundle import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS
 from .errors import BundleError
 from .manifest import Manifest, read_json
 
@@ -48,6 +49,7 @@ GOLDEN_FILE = "golden.json"
 GOLDEN_FORMAT = "edgekd-golden"
 GOLDEN_VERSION = 1
 TOLERANCE = {"fp32": 1e-5, "int8": 0.05}
+DEFAULT_BATCHING = {"batch_size": DEFAULT_BATCH_SIZE, "max_tokens": DEFAULT_MAX_TOKENS}   # predict's defaults
 
 
 class GoldenError(BundleError):
@@ -99,8 +101,8 @@ class Golden:
     @property
     def batching(self) -> dict[str, int]:
         """The predict() batching the batched expectations were made with (the runtime's defaults if absent)."""
-        b = dict(self.raw.get("batched") or {})
-        return {"batch_size": int(b.get("batch_size", 64)), "max_tokens": int(b.get("max_tokens", 512))}
+        b = {**DEFAULT_BATCHING, **dict(self.raw.get("batched") or {})}
+        return {k: int(b[k]) for k in DEFAULT_BATCHING}
 
 
 def parse_golden(raw: Any, manifest: Manifest, where: str = GOLDEN_FILE) -> Golden:
