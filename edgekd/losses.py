@@ -82,6 +82,18 @@ def hard_soft_loss(student: Tensor, teacher: Tensor, labels: Tensor, *, alpha: f
     return alpha * hard + (1.0 - alpha) * soft
 
 
+def representation_mse(projected: Tensor, teacher: Tensor) -> Tensor:
+    """Mean squared error between a projection of the student's pooled state and the teacher's sentence
+    representation, (B, D), (B, D) -> (): mean over B and D (Wu et al. 2020; the XtremeDistil representation
+    stage). The projection is learned with the student and not exported."""
+    return F.mse_loss(projected, teacher.to(projected.dtype), reduction="mean")
+
+
+def with_representation(logit_loss: Tensor, rep_loss: Tensor, weight: float) -> Tensor:
+    """logit_loss + weight * rep_loss: the representation term added to whichever logit loss is chosen."""
+    return logit_loss + float(weight) * rep_loss
+
+
 LossFn = Callable[..., Tensor]   # (student (B, C), teacher (B, C) | None, labels (B,), *, alpha, temperature) -> ()
 
 LOSSES: dict[str, LossFn] = {

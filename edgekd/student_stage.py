@@ -74,9 +74,11 @@ def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *,
 
 
 def training_rows(task: Task, train: Dataset | None, transfer: str | Path | None = None,
-                  logits_dir: str | Path | None = None, originals_only: bool = False) -> tuple[TrainRows, dict]:
+                  logits_dir: str | Path | None = None, originals_only: bool = False,
+                  reps: bool = False) -> tuple[TrainRows, dict]:
     """(rows, provenance): the transfer set's rows (else the original training rows), with the teacher logits of
-    `logits_dir` when given (recorded in the provenance), optionally only the un-augmented rows."""
+    `logits_dir` when given (recorded in the provenance) and, with `reps`, its teacher representations,
+    optionally only the un-augmented rows."""
     from .student.data import read_logits, read_transfer
 
     provenance: dict = {}
@@ -85,6 +87,10 @@ def training_rows(task: Task, train: Dataset | None, transfer: str | Path | None
         rows = rows.with_logits(read_logits(logits_dir, transfer), source=rows.source)
         cache_json = Path(logits_dir) / "cache.json"
         provenance["logits_cache"] = {"dir": str(logits_dir), "cache": json.loads(cache_json.read_text())}
+        if reps:
+            from .label.store import load_representations
+
+            rows = rows.with_reps(load_representations(logits_dir))
     if originals_only:
         rows = rows.originals()
     return rows, provenance
@@ -101,7 +107,7 @@ def run_distill(data: DataOptions, out: str | Path, *, teacher: str | None, cfg:
         raise DataError("distillation needs teacher logits: pass --logits DIR (from `edgekd label`), "
                         "or --no-distill for the gold-label baseline")
     t, train, dev = data.load(need_train=transfer is None)
-    rows, provenance = training_rows(t, train, transfer, logits_dir, originals_only)
+    rows, provenance = training_rows(t, train, transfer, logits_dir, originals_only, reps=cfg.repr_weight > 0)
     rec = train_student(t, rows, dev, out, teacher=teacher, cfg=cfg, scfg=student_config(t, shape),
                         teacher_dev=teacher_dev, threads=threads, progress=progress, provenance=provenance, log=log)
     return t, rec

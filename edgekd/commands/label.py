@@ -24,6 +24,9 @@ from .common import engine_options, friendly_errors, make_engine
               help="Rows per resumable chunk (with --engine ray: per actor call).")
 @click.option("--bf16/--no-bf16", default=False, show_default=True,
               help="bf16 autocast (CUDA, or CPUs with AVX-512/AMX bf16); part of the cache key.")
+@click.option("--representations", is_flag=True,
+              help="Also keep the teacher's sentence representation (last-layer [CLS] state, float16, "
+                   "representations.npy) for `--repr-weight`; part of the cache key.")
 @click.option("--rebuild", is_flag=True, help="Discard an existing (e.g. stale) cache in OUT and relabel.")
 @click.option("--limit", type=int, default=None, help="Label only the first N rows (e.g. for timing).")
 @click.option("--device", default=None,
@@ -35,7 +38,7 @@ from .common import engine_options, friendly_errors, make_engine
 @engine_options
 @friendly_errors
 def label(transfer, out, teacher_id, task, num_labels, max_length, max_tokens, chunk_rows, bf16, rebuild, limit,
-          device, threads, seed, quiet, engine_opts):
+          device, threads, seed, quiet, representations, engine_opts):
     """Label TRANSFER (a JSONL from `edgekd augment`) with the teacher's logits into OUT.
 
     Killed runs resume where they stopped; a cache made for another teacher, file or setting is refused
@@ -49,7 +52,8 @@ def label(transfer, out, teacher_id, task, num_labels, max_length, max_tokens, c
         cache = run_label(transfer, out, teacher=teacher_id, task=task, num_labels=num_labels, max_length=max_length,
                           max_tokens=max_tokens, chunk_rows=chunk_rows, bf16=bf16, rebuild=rebuild, limit=limit,
                           device=device, threads=threads if engine.name == "local" else None, seed=seed,
-                          progress=not quiet, engine=engine, log=lambda m: click.echo(m, err=True))
+                          progress=not quiet, engine=engine, representation=representations,
+                          log=lambda m: click.echo(m, err=True))
     except LabelCountUnknown as e:
         raise click.UsageError(str(e)) from None
     stats = cache.header.get("stats") or {}

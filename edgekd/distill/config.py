@@ -1,7 +1,7 @@
 """DistillConfig: the student's training settings (torch-free; the loss name is checked against `edgekd.losses`)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ..student.embeddings import DEFAULT_STD
@@ -22,6 +22,7 @@ class DistillConfig:
     loss: str = "mse"                  # key of edgekd.losses.LOSSES; "ce" = gold labels only (--no-distill)
     alpha: float = 0.0                 # weight of hard-label CE in the mix
     temperature: float = 1.0           # for "kl"
+    repr_weight: float = 0.0           # weight of the representation MSE (needs teacher representations); 0 = off
     optimizer: str = "adam"            # "adam" | "adadelta"
     lr: float | None = None            # None: 1.0 for adadelta, 1e-3 for adam
     rho: float = 0.95                  # AdaDelta decay
@@ -48,6 +49,8 @@ class DistillConfig:
             raise ValueError(f"alpha must lie in [0, 1], got {self.alpha}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}; known: {', '.join(LR_SCHEDULES)}")
+        if not self.repr_weight >= 0.0:
+            raise ValueError(f"repr_weight must be >= 0, got {self.repr_weight}")
         if self.batch_size < 1 or self.epochs < 1 or self.temperature <= 0:
             raise ValueError("batch_size and epochs must be >= 1 and temperature > 0")
 
@@ -61,3 +64,16 @@ class DistillConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DistillConfig":
         return cls(**d)
+
+    def key_dict(self) -> dict[str, Any]:
+        """`to_dict` without the settings that are off at their default value, so that adding an option leaves
+        the keys of earlier builds unchanged."""
+        d = self.to_dict()
+        if not d["repr_weight"]:
+            d.pop("repr_weight")
+        return d
+
+
+def gold_only(cfg: DistillConfig) -> DistillConfig:
+    """The same recipe on the gold labels only: the no-distill baseline (no teacher term of any kind)."""
+    return replace(cfg, loss="ce", alpha=0.0, repr_weight=0.0)

@@ -11,7 +11,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..batching import length_buckets
-from ..losses import get_loss
+from ..losses import get_loss, representation_mse, with_representation
 from .config import DistillConfig
 from .prepare import Encoded
 
@@ -60,15 +60,45 @@ def lr_factor(schedule: str, step: int, total_steps: int) -> float:
     return max(0.0, 1.0 - step / max(1, total_steps))
 
 
+class StudentLoss(torch.nn.Module):
+    """The loss of one batch: `cfg.loss` on the logits, plus (repr_weight > 0) the representation MSE between
+    a learned linear projection of the student's pooled state and the teacher's representation. The projection
+    lives here, trained with the student and never exported."""
+
+    def __init__(self, model, cfg: DistillConfig, reps: np.ndarray | None) -> None:
+        super().__init__()
+        self.model, self.cfg, self.reps = model, cfg, reps
+        self.loss_fn = get_loss(cfg.loss)
+        self.proj = None
+        if cfg.repr_weight > 0:
+            if reps is None:
+                raise ValueError("repr_weight > 0 needs the teacher's representations of the training rows")
+            if not hasattr(model, "features"):
+                raise ValueError(f"student kind {model.cfg.kind!r} has no pooled state for the representation loss")
+            self.proj = torch.nn.Linear(model.cfg.feature_size, reps.shape[1])
+
+    def forward(self, batch: tuple, idx: np.ndarray, logits: torch.Tensor | None, labels: torch.Tensor) -> torch.Tensor:
+        idx_t = torch.from_numpy(idx)
+        feats = self.model.features(*batch) if self.proj is not None else None
+        student = self.model(*batch) if feats is None else self.model.head(feats)
+        loss = self.loss_fn(student, None if logits is None else logits[idx_t], labels[idx_t],
+                            alpha=self.cfg.alpha, temperature=self.cfg.temperature)
+        if self.proj is None:
+            return loss
+        target = torch.from_numpy(np.asarray(self.reps[idx], dtype=np.float32))
+        return with_representation(loss, representation_mse(self.proj(feats), target), self.cfg.repr_weight)
+
+
 def train_loop(model, tr: Encoded, logits: torch.Tensor | None, labels: torch.Tensor, cfg: DistillConfig,
                rng: np.random.Generator, on_eval: OnEval, *, deadline: float | None = None,
-               progress: bool = True) -> tuple[str, LoopState]:
+               progress: bool = True, reps: np.ndarray | None = None) -> tuple[str, LoopState]:
     """Train for cfg.epochs, calling `on_eval` every cfg.eval_every steps, at each epoch's end and when the
-    `deadline` (perf_counter) passes; returns why it stopped ("epochs done" | "early stopping" | "time budget")."""
-    opt = make_optimizer(cfg, model)
+    `deadline` (perf_counter) passes; returns why it stopped ("epochs done" | "early stopping" | "time budget").
+    reps: (N, D) teacher representations (memory-mapped is fine), for cfg.repr_weight > 0."""
+    loss_of = StudentLoss(model, cfg, reps)
+    opt = make_optimizer(cfg, loss_of)
     total_steps = cfg.epochs * -(-len(tr) // cfg.batch_size)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(cfg.lr_schedule, k, total_steps))
-    loss_fn = get_loss(cfg.loss)
     state = LoopState()
     model.train()
     for epoch in range(cfg.epochs):
@@ -78,14 +108,11 @@ def train_loop(model, tr: Encoded, logits: torch.Tensor | None, labels: torch.Te
         ema, total, count = None, 0.0, 0
         for i, idx in enumerate(bar):
             t0 = time.perf_counter()
-            idx_t = torch.from_numpy(idx)
-            student = model(*tr.batch(idx))
-            loss = loss_fn(student, None if logits is None else logits[idx_t], labels[idx_t],
-                           alpha=cfg.alpha, temperature=cfg.temperature)
+            loss = loss_of(tr.batch(idx), idx, logits, labels)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                torch.nn.utils.clip_grad_norm_(loss_of.parameters(), cfg.max_grad_norm)
             opt.step()
             sched.step()
             state.train_secs += time.perf_counter() - t0

@@ -67,6 +67,9 @@ def check_inputs(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRow
         raise DataError(f"student kind {student_cfg.kind!r} does not match the data (pair task: {student_cfg.pair})")
     if cfg.loss in NEEDS_TEACHER and train.logits is None:
         raise DataError(f"loss {cfg.loss!r} needs teacher logits for the training rows (or use --no-distill)")
+    if cfg.repr_weight > 0 and train.reps is None:
+        raise DataError("--repr-weight needs the teacher's representations of the training rows: label with "
+                        "`edgekd label --representations` and pass that cache")
     if cfg.loss == "ce" and not (train.labels >= 0).any():
         raise DataError("the gold-label baseline needs training rows with labels")
     if train.logits is not None and train.logits.shape[1] != student_cfg.num_labels:

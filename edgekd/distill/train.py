@@ -36,7 +36,8 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
             threads: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Train a student and write its best checkpoint to `out_dir`; return the metrics (also in metrics.json).
 
-    train: rows with gold labels (-1 = none) and, for the distillation losses, teacher logits (N, C).
+    train: rows with gold labels (-1 = none) and, for the distillation losses, teacher logits (N, C) (and, for
+    cfg.repr_weight > 0, the teacher's representations (N, D)).
     student_cfg: shape of the student; vocab_size/teacher_vocab_size are filled in from the pruned vocabulary.
     embedding_table: the teacher's (Vt, Dt) input embeddings, for embed_init="teacher".
     """
@@ -66,7 +67,7 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
             np.ascontiguousarray(prep.train.logits, dtype=np.float32))
         labels = torch.from_numpy(np.asarray(prep.train.labels, dtype=np.int64))
         record["stopped"], state = train_loop(model, prep.tr, logits, labels, cfg, rng, keeper, deadline=deadline,
-                                              progress=progress)
+                                              progress=progress, reps=prep.train.reps if cfg.repr_weight else None)
         final = _finish(record, state, t_start)
         write_json_atomic(out / METRICS_FILE, final)
         return final

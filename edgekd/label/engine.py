@@ -1,7 +1,9 @@
 """Where the teacher runs over a cache's chunks: in this process (`LocalEngine`) or on Ray Data (`RayEngine`).
 
-An engine gets the chunks still to label and yields `(chunk index, float32 logits)` as each one finishes, in
-any order; `run.label_transfer_set` commits them. Every engine labels one chunk with one `teacher_logits` call
+An engine gets the chunks still to label and yields `(chunk index, float32 logits, float16 representations or
+None)` as each one finishes, in any order; `run.label_transfer_set` commits them. `run_kw` holds the
+`teacher_outputs` keywords (with `representation=True` when the cache keeps the teacher's sentence
+representation). Every engine labels one chunk with one `teacher_outputs` call
 over exactly that chunk's rows, so its length-sorted batches, hence its bits, are the same on every engine
 (at the same torch thread count and hardware).
 """
@@ -35,14 +37,14 @@ class LocalEngine:
         return teacher.device
 
     def run(self, teacher, idx, chunks: list[Chunk], run_kw: dict, key: dict,
-            stats: dict) -> Iterator[tuple[int, np.ndarray]]:
-        from ..teacher.model import teacher_logits
+            stats: dict) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+        from ..teacher.model import teacher_outputs
         from .store import torch_threads
 
         stats.update(engine=self.name, device=str(teacher.device), threads=torch_threads())
         for ch in chunks:
             texts, pairs = idx.rows(ch.start, ch.stop)
-            yield ch.index, teacher_logits(teacher, texts, pairs, progress=False, **run_kw)
+            yield (ch.index, *teacher_outputs(teacher, texts, pairs, progress=False, **run_kw))
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class RayEngine:
         return torch.device("cuda" if self.gpus_per_actor > 0 else "cpu")
 
     def run(self, teacher, idx, chunks: list[Chunk], run_kw: dict, key: dict,
-            stats: dict) -> Iterator[tuple[int, np.ndarray]]:
+            stats: dict) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
         require_ray()
         from .ray_engine import label_on_ray
 

@@ -40,7 +40,8 @@ def run_label(transfer: str | Path, out: str | Path, *, teacher: str | None, tas
               num_labels: int | None = None, max_length: int = TEACHER.max_length,
               max_tokens: int = TEACHER.max_tokens, chunk_rows: int = 4096, bf16: bool = False, rebuild: bool = False,
               limit: int | None = None, device: str | None = None, threads: int | None = None, seed: int = 0,
-              progress: bool = True, engine=None, log: Callable[[str], None] = print) -> LogitsCache:
+              progress: bool = True, engine=None, representation: bool = False,
+              log: Callable[[str], None] = print) -> LogitsCache:
     """Load the teacher (a fresh head seeded by `seed` when it has none, with a note) and label `transfer` into
     `out` on `engine` (default: this process, on `device` with `threads` torch threads). For a `RayEngine`
     the teacher is loaded here on the CPU, to key the cache and to ship it to the actors."""
@@ -60,4 +61,5 @@ def run_label(transfer: str | Path, out: str | Path, *, teacher: str | None, tas
         log(f"note: {t.source} has no fine-tuned head for {n_labels} labels; a fresh seeded head is used "
             "(fine for timing, not for distillation: fine-tune it with `edgekd teacher`)")
     return label_transfer_set(transfer, t, out, max_length=max_length, bf16=bf16, chunk_rows=chunk_rows,
-                              rebuild=rebuild, progress=progress, max_tokens=max_tokens, limit=limit, engine=engine)
+                              rebuild=rebuild, progress=progress, max_tokens=max_tokens, limit=limit, engine=engine,
+                              representation=representation)

@@ -82,17 +82,24 @@ class ChunkLabeller:
                              f"says {key['dtype']}: give the nodes the same CPU/GPU kind, or drop --bf16")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from ..teacher.model import teacher_logits
+        from ..teacher.model import teacher_outputs
 
-        out = []
+        out, reps = [], []
         for c, a, n, data in zip(batch["chunk"], batch["row0"], batch["rows"], batch["jsonl"]):
             texts, pairs = parse_rows(bytes(data), int(a), self.pair, where=f"chunk {int(c)}")
             if len(texts) != n:
                 raise CacheError(f"chunk {int(c)}: read {len(texts)} rows, expected {int(n)}")
-            out.append(teacher_logits(self.teacher, texts, pairs, progress=False, **self.run_kw))
-        logits = np.empty(len(out), dtype=object)
-        logits[:] = out
-        return {"chunk": batch["chunk"], "row0": batch["row0"], "logits": logits}
+            logits, rep = teacher_outputs(self.teacher, texts, pairs, progress=False, **self.run_kw)
+            out.append(logits)
+            reps.append(np.zeros((len(texts), 0), np.float16) if rep is None else rep)
+        return {"chunk": batch["chunk"], "row0": batch["row0"], "logits": _objects(out), "reps": _objects(reps)}
+
+
+def _objects(arrays: list[np.ndarray]) -> np.ndarray:
+    """A 1-D object column holding one (rows, k) array per chunk."""
+    col = np.empty(len(arrays), dtype=object)
+    col[:] = arrays
+    return col
 
 
 def connect(engine: RayEngine) -> str | None:
@@ -127,8 +134,8 @@ def _check_fits(engine: RayEngine, local: bool, stats: dict) -> None:
 
 
 def label_on_ray(engine: RayEngine, teacher, idx, chunks: list[Chunk], run_kw: dict, key: dict,
-                 stats: dict) -> Iterator[tuple[int, np.ndarray]]:
-    """Stream `(chunk index, logits)` from the actor pool as chunks finish (in any order)."""
+                 stats: dict) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+    """Stream `(chunk index, logits, representations or None)` from the actor pool as chunks finish (in any order)."""
     t0 = time.perf_counter()
     connected = connect(engine)
     stats.update(engine="ray", ray_init_s=round(time.perf_counter() - t0, 3), actors=engine.actors,
@@ -163,7 +170,8 @@ def label_on_ray(engine: RayEngine, teacher, idx, chunks: list[Chunk], run_kw: d
                 raise CacheError(f"the Ray run returned chunk {c} at row {a}, expected row {starts.get(c)}")
             if "first_chunk_s" not in stats:
                 stats["first_chunk_s"] = round(time.perf_counter() - t0, 3)
-            yield c, np.asarray(row["logits"], dtype=np.float32)
+            reps = np.asarray(row["reps"], dtype=np.float16)
+            yield c, np.asarray(row["logits"], dtype=np.float32), reps if reps.shape[1] else None
     finally:
         if connected:                       # stop the Ray started here, or leave the cluster joined
             ray.shutdown()

@@ -1,8 +1,11 @@
 """Teacher-logits cache for a transfer set: chunked, resumable after SIGKILL, keyed against staleness.
 
-Layout of a cache folder: `logits.npy` (float32, N x C; row i = JSONL row i) and `cache.json` (the header).
+Layout of a cache folder: `logits.npy` (float32, N x C; row i = JSONL row i), `cache.json` (the header) and,
+with `representation=True`, `representations.npy` (float16, N x D: the teacher's last-layer [CLS] state; 768 bytes
+a row for a 384-wide teacher, so 1M rows are 0.77 GB, memory-mapped when training reads them).
 The header's `key` holds everything that shapes the numbers: sha256 of the teacher weights and of the
-transfer file, the row count, max_length, dtype (bf16/fp32), label count, chunk size and token budget. Any
+transfer file, the row count, max_length, dtype (bf16/fp32), label count, chunk size, token budget and whether
+representations are kept (a cache that keeps them also serves a logits-only request). Any
 difference makes the cache stale: it is refused, or relabelled from scratch with `rebuild=True`.
 
 Rows are labelled in fixed chunks (`chunk_rows`; chunk c = rows [c*R, (c+1)*R)), each length-sorted and
@@ -26,17 +29,17 @@ from edgekd_contract.fsutil import write_json_atomic as _write_json_atomic  # a 
 from .. import __version__
 from ..teacher.config import TEACHER
 from .engine import Chunk, LocalEngine
-from .store import (FORMAT, HEADER, LOGITS, PROGRESS, CacheError, LogitsCache, StaleCache, clear_unit,
+from .store import (FORMAT, HEADER, LOGITS, PROGRESS, REPS, CacheError, LogitsCache, StaleCache, clear_unit,
                     header_differences, index_transfer, log_note, read_cache_json)
 
 
 def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, *,
                        max_length: int = TEACHER.max_length, bf16: bool = False, chunk_rows: int = 4096,
                        rebuild: bool = False, progress: bool = True, max_tokens: int = TEACHER.max_tokens,
-                       limit: int | None = None, engine=None) -> LogitsCache:
+                       limit: int | None = None, engine=None, representation: bool = False) -> LogitsCache:
     """Label the first `limit` (default all) rows of a transfer set with `teacher` (an edgekd Teacher) on
     `engine` (default: `LocalEngine()`, this process; `RayEngine(...)` for an actor pool)."""
-    from ..teacher.model import bf16_enabled, weights_hash
+    from ..teacher.model import REPRESENTATION, bf16_enabled, weights_hash
 
     engine = engine or LocalEngine()
     if chunk_rows < 1:
@@ -49,6 +52,8 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
     key = {"teacher_hash": weights_hash(teacher.model), "transfer_sha256": idx.sha256, "rows": rows,
            "max_length": int(max_length), "dtype": dtype, "num_labels": int(teacher.model.config.num_labels),
            "chunk_rows": int(chunk_rows), "max_tokens": int(max_tokens)}
+    if representation:
+        key.update(representation=REPRESENTATION, hidden_size=int(teacher.model.config.hidden_size))
     n_chunks = -(-rows // chunk_rows)
     unit = Path(out_dir)
     header = {"format": FORMAT, "edgekd_version": __version__, "key": key, "complete": False,
@@ -61,14 +66,15 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
     unit.mkdir(parents=True, exist_ok=True)
     if not (unit / HEADER).exists():
         _write_json_atomic(unit / HEADER, header)
-    mm, done = _open_logits(unit, key, (rows, key["num_labels"]), n_chunks)
+    mms, done = _open_arrays(unit, key, rows, n_chunks)
     todo = [Chunk(c, c * chunk_rows, min(rows, (c + 1) * chunk_rows)) for c in range(n_chunks) if c not in done]
     t0 = time.perf_counter()
     stats: dict = {}
-    labelled = _label_chunks(engine, teacher, idx, mm, unit, key, todo, done,
-                             dict(max_length=max_length, max_tokens=max_tokens, bf16=bf16), progress, stats)
+    labelled = _label_chunks(engine, teacher, idx, mms, unit, key, todo, done,
+                             dict(max_length=max_length, max_tokens=max_tokens, bf16=bf16,
+                                  representation=representation), progress, stats)
     wall = time.perf_counter() - t0
-    del mm
+    del mms
     header.update(complete=True, stats={"rows_labelled_this_run": labelled, "label_s": round(wall, 3),
                                         "sentences_per_s": round(labelled / wall, 1) if wall > 0 else None,
                                         **stats})
@@ -91,40 +97,47 @@ def _reuse_or_clear(unit: Path, header: dict, rebuild: bool) -> LogitsCache | No
         raise StaleCache(f"{unit / HEADER}: stale cache, " + "; ".join(why) + ". It was made for another "
                          "teacher, transfer set or setting: pass --rebuild (rebuild=True) to relabel from "
                          "scratch, or choose another --out")
-    elif old.get("complete") and (unit / LOGITS).is_file():
+    elif old.get("complete") and (unit / LOGITS).is_file() and (not old["key"].get("representation")
+                                                                 or (unit / REPS).is_file()):
         r0, r1 = header["row_range"]
         log_note(f"{unit}: cache is up to date ({r1 - r0} rows), nothing to do")
         return LogitsCache(unit, old)
     elif old.get("complete"):
-        log_note(f"{unit}: header says complete but {LOGITS} is missing; relabelling")
+        log_note(f"{unit}: header says complete but an array file is missing; relabelling")
         clear_unit(unit)
     return None
 
 
-def _open_logits(unit: Path, key: dict, shape: tuple[int, int], n_chunks: int) -> tuple[np.ndarray, set[int]]:
-    """(the logits memmap, the chunks already done): a fresh zeroed file, or the one a killed run left."""
+def _open_arrays(unit: Path, key: dict, rows: int, n_chunks: int) -> tuple[dict[str, np.ndarray], set[int]]:
+    """({file name: memmap} for the logits and, when kept, the representations; the chunks already done): fresh
+    zeroed files, or the ones a killed run left."""
     from numpy.lib.format import open_memmap
 
+    specs = {LOGITS: ((rows, key["num_labels"]), np.float32)}
+    if key.get("representation"):
+        specs[REPS] = ((rows, key["hidden_size"]), np.float16)
     prog = read_cache_json(unit / PROGRESS)
-    if prog is None or prog.get("key") != key or not (unit / LOGITS).exists():
-        mm = open_memmap(unit / LOGITS, mode="w+", dtype=np.float32, shape=shape)
-        mm.flush()
-        del mm
+    if prog is None or prog.get("key") != key or not all((unit / name).exists() for name in specs):
+        for name, (shape, dtype) in specs.items():
+            open_memmap(unit / name, mode="w+", dtype=dtype, shape=shape).flush()
         done: set[int] = set()
         _write_json_atomic(unit / PROGRESS, {"key": key, "done": []})
     else:
         done = {int(c) for c in prog["done"]}
         log_note(f"resuming {unit}: {len(done)} of {n_chunks} chunks already done")
-    mm = open_memmap(unit / LOGITS, mode="r+")
-    if mm.shape != shape or mm.dtype != np.float32:
-        raise CacheError(f"{unit / LOGITS}: shape {mm.shape} {mm.dtype}, expected {shape} float32; pass --rebuild")
-    return mm, done
+    mms = {}
+    for name, (shape, dtype) in specs.items():
+        mms[name] = open_memmap(unit / name, mode="r+")
+        if mms[name].shape != shape or mms[name].dtype != dtype:
+            raise CacheError(f"{unit / name}: shape {mms[name].shape} {mms[name].dtype}, expected {shape} "
+                             f"{np.dtype(dtype).name}; pass --rebuild")
+    return mms, done
 
 
-def _label_chunks(engine, teacher, idx, mm: np.ndarray, unit: Path, key: dict, todo: list[Chunk], done: set[int],
-                  run_kw: dict, progress: bool, stats: dict) -> int:
-    """Commit each chunk the engine finishes into the memmap, flushing it and recording progress after each one;
-    the rows labelled."""
+def _label_chunks(engine, teacher, idx, mms: dict[str, np.ndarray], unit: Path, key: dict, todo: list[Chunk],
+                  done: set[int], run_kw: dict, progress: bool, stats: dict) -> int:
+    """Commit each chunk the engine finishes into the memmaps, flushing them and recording progress after each
+    one; the rows labelled."""
     from tqdm.auto import tqdm
 
     size = {ch.index: ch.stop - ch.start for ch in todo}
@@ -133,13 +146,16 @@ def _label_chunks(engine, teacher, idx, mm: np.ndarray, unit: Path, key: dict, t
     labelled = 0
     results = engine.run(teacher, idx, todo, run_kw, key, stats) if todo else (r for r in ())
     with closing(results):              # a Ray run shuts down even when a commit fails
-        for c, logits in results:
+        for c, logits, reps in results:
             a = c * key["chunk_rows"]
-            if c not in size or c in done or logits.shape != (size[c], key["num_labels"]):
+            got = {LOGITS: logits, REPS: reps}
+            if c not in size or c in done or any(got[n] is None or got[n].shape != (size[c], m.shape[1])
+                                                 for n, m in mms.items()):
                 raise CacheError(f"{engine.name} engine returned chunk {c} with logits {logits.shape}: not a chunk "
-                                 "still to label, or the wrong shape")
-            mm[a:a + size[c]] = logits
-            mm.flush()
+                                 "still to label, or the wrong shape (or no representations)")
+            for name, mm in mms.items():
+                mm[a:a + size[c]] = got[name]
+                mm.flush()
             done.add(c)
             _write_json_atomic(unit / PROGRESS, {"key": key, "done": sorted(done)})
             labelled += size[c]

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 FORMAT = "edgekd-logits/1"
-HEADER, LOGITS, PROGRESS = "cache.json", "logits.npy", "progress.json"
+HEADER, LOGITS, PROGRESS, REPS = "cache.json", "logits.npy", "progress.json", "representations.npy"
+REP_KEYS = ("representation", "hidden_size")      # key fields present only when representations are kept
 
 
 class CacheError(ValueError):
@@ -40,6 +41,10 @@ class LogitsCache:
     def logits(self) -> np.ndarray:
         """(rows, C) float32, memory-mapped read-only."""
         return np.load(self.path / LOGITS, mmap_mode="r", allow_pickle=False)
+
+    def representations(self) -> np.ndarray | None:
+        """(rows, D) float16 teacher sentence representations, memory-mapped read-only; None if not kept."""
+        return load_representations(self.path) if self.key.get("representation") else None
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,22 @@ def load_logits(out_dir: str | Path, transfer_path: str | Path | None = None,
     return arr
 
 
+def load_representations(out_dir: str | Path) -> np.ndarray:
+    """(N, D) float16 teacher representations of a finished cache that kept them, memory-mapped read-only.
+    Call `load_logits` first: it checks the header against the transfer set and the teacher."""
+    out = Path(out_dir)
+    h = read_cache_json(out / HEADER) or {}
+    key = h.get("key", {})
+    if not h.get("complete") or not key.get("representation"):
+        raise CacheError(f"{out}: this cache has no teacher representations; relabel with `edgekd label "
+                         "--representations` (edgekd build does it when --repr-weight > 0)")
+    arr = np.load(out / REPS, mmap_mode="r", allow_pickle=False)
+    if arr.ndim != 2 or len(arr) != key["rows"] or arr.dtype != np.float16:
+        raise CacheError(f"{out / REPS}: shape {arr.shape} {arr.dtype} does not match the header "
+                         f"({key['rows']}, D) float16")
+    return arr
+
+
 def key_diff(old: dict, new: dict) -> list[str]:
     def show(v):
         return f"{v[:12]}…" if isinstance(v, str) and len(v) == 64 else repr(v)
@@ -139,14 +160,18 @@ def key_diff(old: dict, new: dict) -> list[str]:
 def header_differences(old: dict, new: dict) -> list[str]:
     if old.get("format") != FORMAT:
         return [f"format {old.get('format')!r} is not {FORMAT!r}"]
-    why = key_diff(old.get("key", {}), new["key"])
+    old_key = dict(old.get("key", {}))
+    if old_key.get("representation") and not new["key"].get("representation"):
+        for k in REP_KEYS:                  # a cache that also kept representations serves a logits-only request
+            old_key.pop(k, None)
+    why = key_diff(old_key, new["key"])
     if old.get("chunks") != new["chunks"]:
         why.append(f"chunk range differs (cache {old.get('chunks')}, now {new['chunks']})")
     return why
 
 
 def clear_unit(unit: Path) -> None:
-    for name in (HEADER, PROGRESS, LOGITS):       # header first: a half-cleared folder never looks valid
+    for name in (HEADER, PROGRESS, LOGITS, REPS):       # header first: a half-cleared folder never looks valid
         (unit / name).unlink(missing_ok=True)
 
 

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
+from ..distill.config import gold_only
 from ..inputs import DataOptions
 from ..tasks import Dataset, Task
 from . import steps
@@ -29,18 +30,21 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
     aug_data = train.fingerprint() + dev.fingerprint()   # dev rows are kept out of the transfer set
     if inp.unlabeled is not None:
         aug_key["unlabeled"] = inp.unlabeled.key()       # the file's streamed sha256 and --augment-unlabeled
+    label_key = {"max_length": cfg.label_max_length, "bf16": cfg.label_bf16}
+    if cfg.distill.repr_weight:
+        label_key["representation"] = True           # the cache also keeps the teacher's sentence representation
     stages = [
         Stage("teacher", {"teacher": inp.teacher or "builtin:minilm-l6", "finetune": cfg.finetune.to_dict(),
                           "task": task.name}, step(steps.teacher), data=data_fp, artifacts=("model/config.json",)),
         Stage("augment", aug_key, step(steps.augment), data=aug_data, artifacts=("transfer.jsonl",)),
-        Stage("label", {"max_length": cfg.label_max_length, "bf16": cfg.label_bf16}, step(steps.label),
+        Stage("label", label_key, step(steps.label),
               deps=("teacher", "augment"), artifacts=("cache/logits.npy",)),
-        Stage("distill", {"distill": cfg.distill.to_dict(), "student": asdict(cfg.student)},
+        Stage("distill", {"distill": cfg.distill.key_dict(), "student": asdict(cfg.student)},
               step(steps.student, gold_only=False), deps=("teacher", "augment", "label"),
               data=dev.fingerprint(), artifacts=("student/model.safetensors",)),
     ]
     if cfg.baseline:
-        stages.append(Stage("baseline", {"distill": replace(cfg.distill, loss="ce", alpha=0.0).to_dict(),
+        stages.append(Stage("baseline", {"distill": gold_only(cfg.distill).key_dict(),
                                          "student": asdict(cfg.student)},
                             step(steps.student, gold_only=True), deps=("teacher",), data=data_fp,
                             artifacts=("student/model.safetensors",)))

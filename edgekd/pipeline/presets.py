@@ -77,7 +77,7 @@ def preset(name: str, pair: bool) -> BuildConfig:
 def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: int | None = None,
                  optimizer: str | None = None, time_budget: float | None = None, teacher_examples: int | None = None,
                  no_pos: bool = False, baseline: bool = True, profile: bool = True, loss: str | None = None,
-                 alpha: float | None = None) -> BuildConfig:
+                 alpha: float | None = None, repr_weight: float | None = None) -> BuildConfig:
     """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value)."""
     cfg = preset(name, pair)
     if n_iter is not None:
@@ -93,6 +93,8 @@ def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: in
         cfg = replace(cfg, distill=replace(cfg.distill, loss=loss, alpha=a))
     elif alpha is not None:
         cfg = replace(cfg, distill=replace(cfg.distill, alpha=alpha))
+    if repr_weight is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, repr_weight=repr_weight))
     if teacher_examples is not None:
         cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=teacher_examples))
     return replace(cfg, no_pos=no_pos, baseline=baseline, profile=profile)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from ..distill.config import gold_only
 from ..tasks import Dataset, Task
 from .presets import BuildConfig
 
@@ -76,7 +77,8 @@ def label(ctx: Ctx, d: Path, up: dict) -> dict:
     engine = ctx.inp.label_engine
     t = load_teacher(teacher_dir(up), ctx.task.num_labels, labels=ctx.task.labels,
                      device="cpu" if engine is not None and engine.name != "local" else None)
-    kw = dict(max_length=ctx.cfg.label_max_length, bf16=ctx.cfg.label_bf16, progress=ctx.inp.progress, engine=engine)
+    kw = dict(max_length=ctx.cfg.label_max_length, bf16=ctx.cfg.label_bf16, progress=ctx.inp.progress, engine=engine,
+              representation=bool(ctx.cfg.distill.repr_weight))
     transfer = up["augment"]["outputs"]["path"]
     try:
         cache = label_transfer_set(transfer, t, d / "cache", **kw)
@@ -90,15 +92,18 @@ def label(ctx: Ctx, d: Path, up: dict) -> dict:
 def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
     """The distilled student, or (gold_only) the same student trained on the gold labels: the baseline."""
     from ..label import load_logits
+    from ..label.store import load_representations
     from ..student.data import TrainRows, read_transfer
     from ..student_stage import student_config, summary_line, train_student
 
     task, cfg = ctx.task, ctx.cfg
     if gold_only:
-        rows, dcfg = TrainRows.from_dataset(ctx.inp.train), replace(cfg.distill, loss="ce", alpha=0.0)
+        rows, dcfg = TrainRows.from_dataset(ctx.inp.train), gold_only(cfg.distill)
     else:
-        transfer = up["augment"]["outputs"]["path"]
-        rows = read_transfer(transfer, task.pair).with_logits(load_logits(up["label"]["outputs"]["dir"], transfer))
+        transfer, cache = up["augment"]["outputs"]["path"], up["label"]["outputs"]["dir"]
+        rows = read_transfer(transfer, task.pair).with_logits(load_logits(cache, transfer))
+        if cfg.distill.repr_weight:
+            rows = rows.with_reps(load_representations(cache))
         dcfg = cfg.distill
     rec = train_student(task, rows, ctx.inp.dev, d / "student", teacher=teacher_dir(up), cfg=dcfg,
                         scfg=student_config(task, cfg.student), threads=ctx.inp.threads, progress=ctx.inp.progress,

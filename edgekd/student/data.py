@@ -81,6 +81,7 @@ class TrainRows:
     logits: np.ndarray | None = None
     source: str = ""
     original: np.ndarray | None = None    # bool (N,): True for un-augmented rows; None = all original
+    reps: np.ndarray | None = None        # (N, D) teacher sentence representations (float16, maybe memory-mapped)
 
     def __post_init__(self) -> None:
         n = len(self.texts)
@@ -92,6 +93,8 @@ class TrainRows:
                                 "the logits cache does not belong to these rows")
             if not np.isfinite(self.logits).all():
                 raise DataError(f"{self.source}: teacher logits contain NaN or inf")
+        if self.reps is not None and (self.reps.ndim != 2 or len(self.reps) != n):
+            raise DataError(f"{self.source}: teacher representations have shape {self.reps.shape}, expected ({n}, D)")
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -100,10 +103,15 @@ class TrainRows:
         pick = lambda seq: tuple(seq[i] for i in idx)  # noqa: E731
         return TrainRows(pick(self.texts), self.labels[idx], None if self.text_pairs is None else pick(self.text_pairs),
                          None if self.logits is None else self.logits[idx], self.source,
-                         None if self.original is None else self.original[idx])
+                         None if self.original is None else self.original[idx],
+                         None if self.reps is None else self.reps[idx])
 
     def with_logits(self, logits: np.ndarray, source: str | None = None) -> "TrainRows":
         return replace(self, logits=np.asarray(logits, dtype=np.float32), source=source or self.source)
+
+    def with_reps(self, reps: np.ndarray) -> "TrainRows":
+        """The teacher's sentence representations for the representation loss (kept memory-mapped)."""
+        return replace(self, reps=reps)
 
     def originals(self) -> "TrainRows":
         """Only the un-augmented rows (transfer rows with aug == "orig")."""

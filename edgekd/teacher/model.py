@@ -1,7 +1,7 @@
 """Load a teacher and compute its logits fast: length-sorted token-budget batches, inference mode, bf16 optional.
 
 This is the one small adaptor between the rest of edgekd and the teacher: everything downstream sees only
-`TeacherOutputs` (logits now; hidden states can be added here later for intermediate-layer losses).
+logits, and on request the teacher's sentence representation (`teacher_outputs`).
 """
 from __future__ import annotations
 
@@ -92,30 +92,55 @@ def token_budget_batches(lengths: np.ndarray, max_tokens: int, max_batch: int = 
         start += size
 
 
-@torch.inference_mode()
+REPRESENTATION = "cls_last"      # what `teacher_outputs` returns as the sentence representation (cache key value)
+
+
 def teacher_logits(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence[str] | None = None, *,
                    max_length: int = TEACHER.max_length, max_tokens: int = TEACHER.max_tokens, bf16: bool = False,
                    progress: bool = False) -> np.ndarray:
     """float32 (N, C) logits in input order. Sorting by length keeps padding (and wasted FLOPs) small."""
+    return teacher_outputs(teacher, texts, text_pairs, max_length=max_length, max_tokens=max_tokens, bf16=bf16,
+                           progress=progress)[0]
+
+
+@torch.inference_mode()
+def teacher_outputs(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence[str] | None = None, *,
+                    max_length: int = TEACHER.max_length, max_tokens: int = TEACHER.max_tokens, bf16: bool = False,
+                    progress: bool = False, representation: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """(float32 (N, C) logits, float16 (N, D) representations or None) in input order.
+
+    The representation (`representation=True`) is the last layer's hidden state at the first token ([CLS]):
+    every BERT-family encoder has it, whatever its classification head does with it. It is read by a forward
+    hook on the encoder (`model.base_model`, output[0] = last hidden state) that is removed after the call:
+    `output_hidden_states=True` would make transformers install hooks of its own that stay on the model and
+    make it unpicklable (so it could no longer be shipped to Ray actors)."""
     tok = teacher.tokenizer
     n = len(texts)
     enc = tok(list(texts), list(text_pairs) if text_pairs is not None else None, truncation=True,
               max_length=max_length, add_special_tokens=True)
     lengths = np.fromiter((len(x) for x in enc["input_ids"]), dtype=np.int64, count=n)
-    num_labels = teacher.model.config.num_labels
-    out = np.zeros((n, num_labels), dtype=np.float32)
+    out = np.zeros((n, teacher.model.config.num_labels), dtype=np.float32)
+    reps = np.zeros((n, teacher.model.config.hidden_size), dtype=np.float16) if representation else None
     device = teacher.device
     use_bf16 = bf16_enabled(bf16, device)
+    seen: list[torch.Tensor] = []
+    hook = teacher.model.base_model.register_forward_hook(
+        lambda _m, _i, o: seen.append(o[0][:, 0].detach())) if representation else None
     bar = progress_bar(n, progress, "teacher logits")
-    for idx in token_budget_batches(lengths, max_tokens):
-        batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
-        batch = {k: v.to(device) for k, v in batch.items()}
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            logits = teacher.model(**batch).logits
-        out[idx] = logits.float().cpu().numpy()
-        bar.update(len(idx))
-    bar.close()
-    return out
+    try:
+        for idx in token_budget_batches(lengths, max_tokens):
+            batch = tok.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                out[idx] = teacher.model(**batch).logits.float().cpu().numpy()
+            if reps is not None:
+                reps[idx] = seen.pop().float().cpu().numpy().astype(np.float16)
+            bar.update(len(idx))
+    finally:
+        if hook is not None:
+            hook.remove()
+        bar.close()
+    return out, reps
 
 
 def cpu_has_bf16() -> bool:

@@ -84,14 +84,14 @@ def test_summary_paired_test_reads_students_under_the_run_folder(tmp_path, glue_
     assert "distill_vs_baseline" not in summarize(task, results, dev=dev, out=tmp_path / "missing")
 
 
-def _keys(inp):
+def _keys(inp, **overrides):
     """Every stage key of the build for `inp`, computed without running anything."""
     from edgekd.pipeline.chain import make_stages
     from edgekd.pipeline.presets import build_config
     from edgekd.pipeline.stages import stage_key
 
     records = {}
-    for s in make_stages(build_config("quick", inp.task.pair), inp, log=lambda m: None):
+    for s in make_stages(build_config("quick", inp.task.pair, **overrides), inp, log=lambda m: None):
         records[s.name] = {"key": stage_key(s, records), "config": dict(s.config), "data": s.data}
     return records
 
@@ -124,3 +124,18 @@ def test_unlabeled_file_content_and_option_are_in_the_augment_and_label_keys(tmp
     c = _keys(replace(inp, unlabeled=UnlabeledOptions(f, augment=True)))
     assert len({a["label"]["key"], b["label"]["key"], c["label"]["key"]}) == 3
     assert b["baseline"]["key"] == plain["baseline"]["key"]          # the gold-label baseline does not read it
+
+
+def test_repr_weight_keys_the_label_and_distill_stages_only(glue_dir):
+    from edgekd.pipeline.steps import BuildInputs
+    from edgekd.tasks import get_task, load_split
+
+    inp = BuildInputs(task=get_task("sst2"), train=load_split("sst2", "train", glue_dir, limit=50),
+                      dev=load_split("sst2", "dev", glue_dir))
+    plain, rep = _keys(inp), _keys(inp, repr_weight=1.0)
+    assert "repr_weight" not in plain["distill"]["config"]["distill"]   # builds made before the option keep their keys
+    assert "representation" not in plain["label"]["config"] and rep["label"]["config"]["representation"] is True
+    assert rep["distill"]["config"]["distill"]["repr_weight"] == 1.0
+    assert {k for k in plain if plain[k]["key"] != rep[k]["key"]} == {"label", "distill", "export", "validate",
+                                                                      "profile"}
+    assert _keys(inp, repr_weight=0.0)["distill"]["key"] == plain["distill"]["key"]

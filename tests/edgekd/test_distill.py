@@ -186,3 +186,51 @@ def test_linear_schedule_is_applied_and_recorded(tmp_path, sst2, tiny_teacher_di
     b = run(tmp_path, "l", rows, dev, tiny_teacher_dir, epochs=1, patience=0, lr_schedule="linear")
     assert a["history"][-1]["train_loss"] != b["history"][-1]["train_loss"]
     assert b["distill_config"]["lr_schedule"] == "linear"
+
+
+def test_representation_loss_trains_the_student_and_is_not_exported(tmp_path, sst2, tiny_teacher_dir):
+    from edgekd.distill.loop import StudentLoss
+    from edgekd.losses import mse_loss
+    from edgekd.student.registry import build_student
+
+    rows, dev = sst2
+    reps = np.random.default_rng(2).normal(size=(len(rows), 6)).astype(np.float16)
+    with pytest.raises(ValueError, match="representations"):
+        run(tmp_path, "x", rows, dev, tiny_teacher_dir, repr_weight=1.0)             # no reps given
+    rec = run(tmp_path, "r", rows.with_reps(reps), dev, tiny_teacher_dir, repr_weight=2.0)
+    run(tmp_path, "l", rows.with_reps(reps), dev, tiny_teacher_dir)                   # weight 0: reps unused
+    run(tmp_path, "n", rows, dev, tiny_teacher_dir)
+    r, l, n = (load_numpy_weights(tmp_path / k) for k in "rln")
+    assert set(r) == set(n) and all(np.array_equal(l[k], n[k]) for k in n)           # no projection exported
+    assert not np.array_equal(r["lstm.weight_ih_l0"], n["lstm.weight_ih_l0"])
+    assert rec["distill_config"]["repr_weight"] == 2.0
+
+    # the batch loss is the logit loss + weight x MSE(projection of the pooled state, teacher representation)
+    torch.manual_seed(0)
+    model = build_student(StudentConfig(max_length=32, vocab_size=50, teacher_vocab_size=50, **SMALL))
+    cfg = DistillConfig(repr_weight=0.5)
+    loss_of = StudentLoss(model, cfg, reps)
+    model.eval()
+    ids, lengths = torch.tensor([[3, 4, 5], [6, 7, 0]]), torch.tensor([3, 2])
+    idx = np.array([4, 1])
+    teacher, labels = torch.from_numpy(rows.logits), torch.from_numpy(rows.labels)
+    got = loss_of((ids, lengths), idx, teacher, labels)
+    feats = model.features(ids, lengths)
+    target = torch.from_numpy(reps[idx].astype(np.float32))
+    want = mse_loss(model(ids, lengths), teacher[idx], labels[idx]) + 0.5 * ((loss_of.proj(feats) - target) ** 2).mean()
+    assert got.item() == pytest.approx(want.item(), rel=1e-6)
+
+
+def test_siamese_representation_loss(tmp_path, glue_dir, tiny_teacher_dir):
+    from edgekd.student.embeddings import teacher_embedding_table
+
+    train = load_split("mrpc", "train", glue_dir, limit=60)
+    dev = load_split("mrpc", "dev", glue_dir).head(20)
+    logits = np.random.default_rng(1).normal(size=(60, 2)).astype(np.float32)
+    reps = np.random.default_rng(3).normal(size=(60, 5)).astype(np.float16)
+    scfg = StudentConfig(kind="siamese_bilstm", task="mrpc", max_length=32, **SMALL)
+    rec = distill(DistillConfig(epochs=1, batch_size=20, repr_weight=1.0), scfg,
+                  TrainRows.from_dataset(train, logits).with_reps(reps), dev, tmp_path / "m",
+                  tokenizer_file=tiny_teacher_dir / "tokenizer.json", metric="f1",
+                  embedding_table=teacher_embedding_table(tiny_teacher_dir), threads=1, progress=False)
+    assert rec["distill_config"]["repr_weight"] == 1.0 and np.isfinite(rec["history"][-1]["train_loss"])

@@ -16,6 +16,7 @@ import torch
 
 from edgekd.augment import AugmentConfig, build_transfer_set, read_transfer_set
 from edgekd.label import CacheError, StaleCache, label_transfer_set, load_logits
+from edgekd.label.store import load_representations
 from edgekd.tasks import load_split
 from edgekd.teacher.model import cpu_has_bf16, teacher_logits, weights_hash
 
@@ -119,7 +120,7 @@ def test_incomplete_and_old_shard_folders_are_not_loaded(tmp_path, transfer, tea
         load_logits(out)
 
 
-def _child(teacher_dir, transfer, out, mode, n):
+def _child(teacher_dir, transfer, out, mode, n, reps=False):
     """Body of a forked labelling process that dies by SIGKILL at a chosen (or, in "slow" mode, any) moment."""
     import edgekd.label.run as run
     import edgekd.teacher.model as tm
@@ -147,14 +148,14 @@ def _child(teacher_dir, transfer, out, mode, n):
             real_flush(self)
         np.memmap.flush = flush
     elif mode == "slow":        # the parent kills us from outside at an arbitrary moment
-        real_logits = tm.teacher_logits
+        real_outputs = tm.teacher_outputs
 
         def slow(*a, **k):
             time.sleep(0.05)
-            return real_logits(*a, **k)
-        tm.teacher_logits = slow
+            return real_outputs(*a, **k)
+        tm.teacher_outputs = slow
     teacher = tm.load_teacher(str(teacher_dir), 2, device="cpu")
-    label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
+    label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False, representation=reps)
 
 
 def _fork(target, *args) -> mp.Process:
@@ -164,8 +165,8 @@ def _fork(target, *args) -> mp.Process:
     return p
 
 
-def _worker(tiny_teacher_dir, transfer, out, mode, n):
-    return _fork(_child, tiny_teacher_dir, transfer, out, mode, n)
+def _worker(tiny_teacher_dir, transfer, out, mode, n, reps=False):
+    return _fork(_child, tiny_teacher_dir, transfer, out, mode, n, reps)
 
 
 def _done(out):
@@ -209,3 +210,59 @@ def test_resume_after_external_sigkill_equals_uninterrupted(tmp_path, tiny_teach
     cache = label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
     assert cache.header["stats"]["rows_labelled_this_run"] == len(reference) - k * CHUNK
     assert np.array_equal(load_logits(out, transfer), reference)
+
+
+@pytest.fixture(scope="module")
+def reference_reps(tmp_path_factory, transfer, teacher):
+    """An uninterrupted run that also keeps the teacher's representations."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        out = tmp_path_factory.mktemp("ref_reps")
+        label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False, representation=True)
+        return load_logits(out, transfer), np.array(load_representations(out))
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_representations_equal_the_teachers_cls_state(tmp_path, transfer, teacher, reference, reference_reps):
+    ds, _, _ = read_transfer_set(transfer)
+    logits, reps = reference_reps
+    assert np.array_equal(logits, reference)                  # keeping representations changes no logit
+    assert reps.shape == (len(ds), teacher.model.config.hidden_size) and reps.dtype == np.float16
+    enc = teacher.tokenizer(list(ds.texts[:3]), padding=True, truncation=True, max_length=128, return_tensors="pt")
+    with torch.inference_mode():
+        cls = teacher.model(**enc, output_hidden_states=True).hidden_states[-1][:, 0].numpy()
+    np.testing.assert_allclose(reps[:3].astype(np.float32), cls, atol=2e-2 if BF16 else 2e-3, rtol=1e-2)
+
+
+def test_representation_key(tmp_path, transfer, teacher, capsys):
+    """A cache that keeps representations serves a logits-only request; a logits-only cache is stale for a
+    request that needs representations; a logits-only cache has none to load."""
+    label_transfer_set(transfer, teacher, tmp_path / "r", chunk_rows=256, progress=False, representation=True)
+    again = label_transfer_set(transfer, teacher, tmp_path / "r", chunk_rows=256, progress=False)
+    assert again.labelled == 0 and "up to date" in capsys.readouterr().err
+    assert again.representations().shape[0] == again.key["rows"]
+    label_transfer_set(transfer, teacher, tmp_path / "l", chunk_rows=256, progress=False)
+    with pytest.raises(CacheError, match="no teacher representations"):
+        load_representations(tmp_path / "l")
+    with pytest.raises(StaleCache, match="representation differs"):
+        label_transfer_set(transfer, teacher, tmp_path / "l", chunk_rows=256, progress=False, representation=True)
+    rebuilt = label_transfer_set(transfer, teacher, tmp_path / "l", chunk_rows=256, progress=False,
+                                 representation=True, rebuild=True)
+    assert rebuilt.labelled == rebuilt.key["rows"] and load_representations(tmp_path / "l").dtype == np.float16
+
+
+@pytest.mark.parametrize("n", [3, 4])   # odd: killed before the logits flush of a chunk; even: between the two
+def test_representation_cache_resumes_after_sigkill(tmp_path, tiny_teacher_dir, transfer, teacher, reference_reps,
+                                                    one_thread, n):
+    out = tmp_path / "c"
+    p = _worker(tiny_teacher_dir, transfer, out, "flush", 2 * 3 + n, True)    # 2 flushes (logits, reps) a chunk
+    p.join(120)
+    assert p.exitcode == -signal.SIGKILL
+    assert _done(out) == 3
+    cache = label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False,
+                               representation=True)
+    assert cache.header["stats"]["rows_labelled_this_run"] == len(reference_reps[0]) - 3 * CHUNK
+    assert np.array_equal(load_logits(out, transfer), reference_reps[0])
+    assert np.array_equal(load_representations(out), reference_reps[1])      # bit for bit

@@ -74,6 +74,16 @@ def test_ray_cache_equals_local_bit_for_bit_then_is_reused_or_refused(tmp_path, 
             label_transfer_set(transfer, teacher, tmp_path / "ray", engine=ray_engine, **{**a, **change})
 
 
+def test_ray_keeps_representations_like_local(tmp_path, ray_address, transfer, teacher, one_thread):
+    from edgekd.label.store import load_representations
+
+    a = dict(chunk_rows=CHUNK, max_length=32, limit=120, progress=False, representation=True)
+    label_transfer_set(transfer, teacher, tmp_path / "local", **a)
+    label_transfer_set(transfer, teacher, tmp_path / "ray", engine=RayEngine(actors=1, threads=1), **a)
+    assert np.array_equal(load_logits(tmp_path / "ray", transfer), load_logits(tmp_path / "local", transfer))
+    assert np.array_equal(load_representations(tmp_path / "ray"), load_representations(tmp_path / "local"))
+
+
 def test_build_label_stage_on_ray_rebuilds_a_stale_cache_like_local(tmp_path, ray_address, tiny_teacher_dir,
                                                                      glue_dir, one_thread):
     """The build's label stage with `--engine ray` on a pair task with the quick preset's bf16 setting, over a

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from edgekd.losses import (LOSSES, NEEDS_TEACHER, cross_entropy, get_loss, hard_labels, hard_soft_loss,
+                           representation_mse, with_representation,
                            kl_with_temperature, mixed, mse_logits)
 
 S = torch.tensor([[1.0, 2.0], [0.0, 0.0]])     # student logits (B=2, C=2)
@@ -82,3 +83,11 @@ def test_losses_have_gradients():
         s.grad = None
         LOSSES[name](s, T, torch.tensor([1, -1]), alpha=0.5, temperature=2.0).backward()
         assert s.grad is not None and torch.isfinite(s.grad).all() and s.grad.abs().sum() > 0
+
+
+def test_representation_mse_by_hand():
+    projected = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    teacher = torch.tensor([[0.0, 2.0], [1.0, 1.0]], dtype=torch.float16)
+    # differences [1, 0], [2, 3] -> squares 1, 0, 4, 9 -> mean 3.5
+    assert representation_mse(projected, teacher).item() == pytest.approx(3.5)
+    assert with_representation(torch.tensor(2.0), torch.tensor(3.5), 0.5).item() == pytest.approx(3.75)
