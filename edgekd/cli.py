@@ -17,6 +17,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "distill": ("edgekd.commands.distill", "Train the BiLSTM student on the teacher's logits."),
     "export": ("edgekd.commands.export", "Export a student checkpoint to a validated ONNX bundle (int8 by default)."),
     "profile": ("edgekd.commands.profile", "Measure student vs teacher latency, memory and size on a device profile."),
+    "pretrain-student": ("edgekd.commands.pretrain_student",
+                         "Pre-distil a task-agnostic student encoder from the teacher on unlabeled text."),
     "build": ("edgekd.commands.build", "Run the whole chain: teacher, augment, label, distill, export, profile."),
 }
 

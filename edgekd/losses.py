@@ -94,6 +94,13 @@ def with_representation(logit_loss: Tensor, rep_loss: Tensor, weight: float) -> 
     return logit_loss + float(weight) * rep_loss
 
 
+def no_logit_loss(student: Tensor, teacher: Tensor | None, labels: Tensor, *, alpha: float = 0.0,
+                  temperature: float = 1.0) -> Tensor:
+    """Zero (with the student's graph): no term on the logits, for training on the representation loss alone
+    (`edgekd pretrain-student`)."""
+    return student.sum() * 0.0
+
+
 LossFn = Callable[..., Tensor]   # (student (B, C), teacher (B, C) | None, labels (B,), *, alpha, temperature) -> ()
 
 LOSSES: dict[str, LossFn] = {
@@ -101,6 +108,7 @@ LOSSES: dict[str, LossFn] = {
     "kl": kl_loss,
     "ce": gold_ce_loss,
     "hard_soft": hard_soft_loss,
+    "none": no_logit_loss,
 }
 
 NEEDS_TEACHER: frozenset[str] = frozenset({"mse", "kl", "hard_soft"})

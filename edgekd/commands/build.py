@@ -37,6 +37,9 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @click.option("--repr-weight", type=float, default=None,
               help="Override the weight of the representation loss (MSE between a learned projection of the "
                    "student's pooled state and the teacher's [CLS] state; the label stage then also caches it).")
+@click.option("--init-from", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Start the distilled student's encoder from a pre-distilled one (`edgekd pretrain-student`); "
+                   "the baseline stays a plain gold-label student.")
 @click.option("--no-baseline", is_flag=True, help="Skip the gold-label BiLSTM baseline.")
 @click.option("--no-profile", is_flag=True, help="Skip the profile stage.")
 @click.option("--force", multiple=True, help="Rerun this stage even if it is up to date (repeatable).")
@@ -45,7 +48,7 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @engine_options
 @friendly_errors
 def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
-          unlabeled, augment_unlabeled, loss, alpha, repr_weight, no_baseline, no_profile, force, threads, progress, engine_opts):
+          unlabeled, augment_unlabeled, loss, alpha, repr_weight, init_from, no_baseline, no_profile, force, threads, progress, engine_opts):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
@@ -61,7 +64,8 @@ def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time
 
     overrides = dict(n_iter=n_iter, epochs=epochs, optimizer=optimizer, time_budget=time_budget,
                      teacher_examples=teacher_examples, no_pos=no_pos, baseline=not no_baseline,
-                     profile=not no_profile, loss=loss, alpha=alpha, repr_weight=repr_weight)
+                     profile=not no_profile, loss=loss, alpha=alpha, repr_weight=repr_weight,
+                     init_from=init_from)
     summary = run_build(data, out, preset=preset, overrides=overrides, teacher=teacher_id, device=device,
                         threads=threads, progress=progress, force=tuple(force),
                         label_engine=make_engine(engine_opts, threads=threads),

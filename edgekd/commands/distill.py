@@ -32,6 +32,9 @@ from .common import data_options, friendly_errors
 @click.option("--repr-weight", type=float, default=0.0, show_default=True,
               help="Add this weight x MSE between a learned projection of the student's pooled state and the "
                    "teacher's sentence representation (needs --logits from `edgekd label --representations`).")
+@click.option("--init-from", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Start the student's encoder from a pre-distilled one (`edgekd pretrain-student`; same "
+                   "--embed-dim/--hidden-size).")
 @click.option("--optimizer", type=click.Choice(sorted(OPTIMIZERS, key=lambda o: o != DistillConfig.optimizer)),
               default=DistillConfig.optimizer, show_default=True,
               help="adam (lr 1e-3) or the paper's adadelta (lr 1.0, rho 0.95).")
@@ -58,7 +61,7 @@ from .common import data_options, friendly_errors
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @friendly_errors
 def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_distill, loss, alpha, temperature,
-            repr_weight, optimizer, lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows, time_budget,
+            repr_weight, init_from, optimizer, lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows, time_budget,
             embed_dim, hidden_size, mlp_size, dropout, max_length, embed_init, seed, threads, teacher_dev, progress):
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
     from ..student_stage import StudentShape, run_distill, summary_line
@@ -68,7 +71,7 @@ def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_dist
     if no_distill and repr_weight:
         raise click.UsageError("--repr-weight distils the teacher's representation; it cannot go with --no-distill")
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature,
-                        repr_weight=repr_weight, optimizer=optimizer,
+                        repr_weight=repr_weight, init_from=init_from, optimizer=optimizer,
                         lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, epochs=epochs, patience=patience,
                         eval_every=eval_every, max_train_rows=max_train_rows, time_budget_min=time_budget,
                         embed_init=embed_init, seed=seed)

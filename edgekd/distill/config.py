@@ -23,6 +23,7 @@ class DistillConfig:
     alpha: float = 0.0                 # weight of hard-label CE in the mix
     temperature: float = 1.0           # for "kl"
     repr_weight: float = 0.0           # weight of the representation MSE (needs teacher representations); 0 = off
+    init_from: str | None = None       # a pre-distilled encoder (`edgekd pretrain-student`) to start from
     optimizer: str = "adam"            # "adam" | "adadelta"
     lr: float | None = None            # None: 1.0 for adadelta, 1e-3 for adam
     rho: float = 0.95                  # AdaDelta decay
@@ -51,6 +52,8 @@ class DistillConfig:
             raise ValueError(f"unknown lr_schedule {self.lr_schedule!r}; known: {', '.join(LR_SCHEDULES)}")
         if not self.repr_weight >= 0.0:
             raise ValueError(f"repr_weight must be >= 0, got {self.repr_weight}")
+        if self.loss == "none" and not self.repr_weight:
+            raise ValueError("loss 'none' trains on the representation loss alone: it needs repr_weight > 0")
         if self.batch_size < 1 or self.epochs < 1 or self.temperature <= 0:
             raise ValueError("batch_size and epochs must be >= 1 and temperature > 0")
 
@@ -69,11 +72,13 @@ class DistillConfig:
         """`to_dict` without the settings that are off at their default value, so that adding an option leaves
         the keys of earlier builds unchanged."""
         d = self.to_dict()
-        if not d["repr_weight"]:
-            d.pop("repr_weight")
+        for k in ("repr_weight", "init_from"):
+            if not d[k]:
+                d.pop(k)
         return d
 
 
 def gold_only(cfg: DistillConfig) -> DistillConfig:
-    """The same recipe on the gold labels only: the no-distill baseline (no teacher term of any kind)."""
-    return replace(cfg, loss="ce", alpha=0.0, repr_weight=0.0)
+    """The same recipe on the gold labels only: the no-distill baseline (no teacher knowledge of any kind, so
+    not a pre-distilled encoder either)."""
+    return replace(cfg, loss="ce", alpha=0.0, repr_weight=0.0, init_from=None)

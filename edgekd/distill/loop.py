@@ -91,11 +91,13 @@ class StudentLoss(torch.nn.Module):
 
 def train_loop(model, tr: Encoded, logits: torch.Tensor | None, labels: torch.Tensor, cfg: DistillConfig,
                rng: np.random.Generator, on_eval: OnEval, *, deadline: float | None = None,
-               progress: bool = True, reps: np.ndarray | None = None) -> tuple[str, LoopState]:
+               progress: bool = True, reps: np.ndarray | None = None,
+               loss_of: StudentLoss | None = None) -> tuple[str, LoopState]:
     """Train for cfg.epochs, calling `on_eval` every cfg.eval_every steps, at each epoch's end and when the
     `deadline` (perf_counter) passes; returns why it stopped ("epochs done" | "early stopping" | "time budget").
-    reps: (N, D) teacher representations (memory-mapped is fine), for cfg.repr_weight > 0."""
-    loss_of = StudentLoss(model, cfg, reps)
+    reps: (N, D) teacher representations (memory-mapped is fine), for cfg.repr_weight > 0. loss_of: a
+    StudentLoss made by the caller (who then can read its projection), else one is made here."""
+    loss_of = loss_of or StudentLoss(model, cfg, reps)
     opt = make_optimizer(cfg, loss_of)
     total_steps = cfg.epochs * -(-len(tr) // cfg.batch_size)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(cfg.lr_schedule, k, total_steps))

@@ -53,6 +53,10 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     model = fam.build(prep.student_cfg)
     table, embed_info = init_embeddings(cfg, prep.vocab, prep.student_cfg.embed_dim, prep.tokenizer, embedding_table)
     fam.init_embeddings(model, table)
+    if cfg.init_from:
+        from ..pretrain import init_from_pretrained
+
+        embed_info = {**embed_info, **init_from_pretrained(model, prep.vocab, cfg.init_from)}
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tok_path = write_clean_tokenizer(prep.tokenizer, out.parent)

@@ -39,7 +39,7 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         Stage("augment", aug_key, step(steps.augment), data=aug_data, artifacts=("transfer.jsonl",)),
         Stage("label", label_key, step(steps.label),
               deps=("teacher", "augment"), artifacts=("cache/logits.npy",)),
-        Stage("distill", {"distill": cfg.distill.key_dict(), "student": asdict(cfg.student)},
+        Stage("distill", {"distill": cfg.distill.key_dict(), "student": asdict(cfg.student), **init_key(cfg)},
               step(steps.student, gold_only=False), deps=("teacher", "augment", "label"),
               data=dev.fingerprint(), artifacts=("student/model.safetensors",)),
     ]
@@ -58,6 +58,16 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         stages.append(Stage("profile", {"device": inp.device, "quick": cfg.profile_quick}, step(steps.profile),
                             deps=("export", "teacher")))
     return stages
+
+
+def init_key(cfg: BuildConfig) -> dict:
+    """With --init-from, the pre-distilled encoder's weights hash, so retraining it reruns distill."""
+    if not cfg.distill.init_from:
+        return {}
+    from ..augment.unlabeled import file_sha256
+    from edgekd_contract.checkpoint import WEIGHTS_FILE
+
+    return {"init_from_sha256": file_sha256(Path(cfg.distill.init_from) / WEIGHTS_FILE)}
 
 
 def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", overrides: dict | None = None,

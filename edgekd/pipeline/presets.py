@@ -10,6 +10,7 @@ left its student no room above the gold-label baseline. `paper` follows Tang et 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 from ..augment.config import AugmentConfig
 from ..distill.config import DistillConfig
@@ -77,7 +78,8 @@ def preset(name: str, pair: bool) -> BuildConfig:
 def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: int | None = None,
                  optimizer: str | None = None, time_budget: float | None = None, teacher_examples: int | None = None,
                  no_pos: bool = False, baseline: bool = True, profile: bool = True, loss: str | None = None,
-                 alpha: float | None = None, repr_weight: float | None = None) -> BuildConfig:
+                 alpha: float | None = None, repr_weight: float | None = None,
+                 init_from: str | None = None) -> BuildConfig:
     """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value)."""
     cfg = preset(name, pair)
     if n_iter is not None:
@@ -95,6 +97,8 @@ def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: in
         cfg = replace(cfg, distill=replace(cfg.distill, alpha=alpha))
     if repr_weight is not None:
         cfg = replace(cfg, distill=replace(cfg.distill, repr_weight=repr_weight))
+    if init_from is not None:   # the distill stage's key also holds the encoder's weights hash (chain.py)
+        cfg = replace(cfg, distill=replace(cfg.distill, init_from=str(Path(init_from).resolve())))
     if teacher_examples is not None:
         cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=teacher_examples))
     return replace(cfg, no_pos=no_pos, baseline=baseline, profile=profile)
