@@ -43,7 +43,8 @@ def parse_arm(spec: str) -> tuple[str, dict]:
 def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int | None, data_dir: str | None,
               progress: bool, arms: tuple[tuple[str, dict], ...] = (("distilled", {}),),
               cache: Path | None = None, time_budget: bool = True) -> dict:
-    """Per seed: the gold-label baseline and each distilled arm (the build's settings with the arm's overrides),
+    """Per seed: the gold-label baseline and each arm (the build's settings with the arm's overrides; an arm with
+    loss "ce" trains on the gold-labelled training rows, like the baseline, e.g. from a pre-distilled encoder),
     and paired tests (each arm vs the baseline, each later arm vs the first). A student already trained with the
     same settings under `out` is reused, so a killed run resumes."""
     from edgekd.distill.config import DistillConfig, gold_only
@@ -68,7 +69,8 @@ def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int |
     per_seed = []
     for seed in seeds:
         res, pred = {"seed": seed}, {}
-        for name, rws, c in (("baseline", gold, gold_only(dcfg)), *((n, rows, c) for n, c in cfgs.items())):
+        arms_rows = ((n, gold if c.loss == "ce" else rows, c) for n, c in cfgs.items())   # ce: gold labels only
+        for name, rws, c in (("baseline", gold, gold_only(dcfg)), *arms_rows):
             res[name], res[name + "_final"], pred[name] = student(out / f"seed{seed}" / name, rws, replace(c, seed=seed))
         names = list(cfgs)
         res["vs_baseline"] = {n: paired_comparison(dev.labels, pred[n], pred["baseline"]) for n in names}
