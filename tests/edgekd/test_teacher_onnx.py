@@ -40,3 +40,23 @@ def test_agreement_gate_by_hand():
     assert not agreement_gate(ref, cand).passed           # default gate: 99%
     with pytest.raises(ValueError, match="shapes differ"):
         agreement_gate(ref, cand[:3])
+
+
+def test_gate_refuses_a_broken_onnx_teacher_and_accepts_the_intact_one(teacher, tmp_path, glue_dir):
+    import onnx
+    from onnx import numpy_helper
+
+    from edgekd.tasks import load_split
+
+    dev = load_split("sst2", "dev", glue_dir).head(200).texts
+    path = export_teacher_onnx(teacher, tmp_path / "t.onnx", "fp32")
+    ref = teacher_logits(teacher, dev, max_length=32)
+    assert agreement_gate(ref, OrtTeacher(path, teacher.tokenizer, threads=1).logits(dev, max_length=32)).passed
+    model = onnx.load(str(path))
+    head = next(i for i in model.graph.initializer if i.name.startswith("classifier") and "weight" in i.name
+                or list(numpy_helper.to_array(i).shape) == [2, teacher.model.config.hidden_size])
+    w = numpy_helper.to_array(head)
+    head.CopyFrom(numpy_helper.from_array(w[::-1].copy(), head.name))       # swap the two classes' rows
+    onnx.save(model, str(tmp_path / "broken.onnx"))
+    g = agreement_gate(ref, OrtTeacher(tmp_path / "broken.onnx", teacher.tokenizer, threads=1).logits(dev, max_length=32))
+    assert not g.passed and g.agreement < 0.9 and g.logit_mse > 0
