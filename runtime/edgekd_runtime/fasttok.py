@@ -18,7 +18,6 @@ Thread-safe: dict reads and writes are atomic under the GIL, and a racing insert
 """
 from __future__ import annotations
 
-import json
 import re
 import string
 
@@ -29,11 +28,12 @@ _DROP = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0
 DEFAULT_MAX_WORDS = 1 << 15                 # ~3 MB of cached words at most
 
 
-def _supported(cfg: dict) -> bool:
-    norm, pre, model = cfg.get("normalizer") or {}, cfg.get("pre_tokenizer") or {}, cfg.get("model") or {}
-    return (norm.get("type") == "BertNormalizer" and norm.get("clean_text") is True
-            and isinstance(norm.get("lowercase"), bool) and pre.get("type") == "BertPreTokenizer"
-            and model.get("type") == "WordPiece" and cfg.get("truncation") is None and cfg.get("padding") is None)
+def _supported(tokenizer) -> bool:
+    norm = tokenizer.normalizer
+    return (type(norm).__name__ == "BertNormalizer" and norm.clean_text is True and isinstance(norm.lowercase, bool)
+            and type(tokenizer.pre_tokenizer).__name__ == "BertPreTokenizer"
+            and type(tokenizer.model).__name__ == "WordPiece" and tokenizer.truncation is None
+            and tokenizer.padding is None and hasattr(tokenizer, "get_added_tokens_decoder"))
 
 
 class AsciiWordPiece:
@@ -51,13 +51,12 @@ class AsciiWordPiece:
     def for_tokenizer(cls, tokenizer, max_words: int = DEFAULT_MAX_WORDS) -> "AsciiWordPiece | None":
         """The fast path for this `tokenizers.Tokenizer`, or None if its pipeline is not the supported BERT one."""
         try:
-            cfg = json.loads(tokenizer.to_str())
-        except (AttributeError, ValueError):
+            if not _supported(tokenizer):
+                return None
+        except AttributeError:             # not a `tokenizers.Tokenizer`, or an older one without these getters
             return None
-        if not _supported(cfg):
-            return None
-        added = tuple(str(a.get("content", "")) for a in cfg.get("added_tokens") or ())
-        return cls(tokenizer, cfg["normalizer"]["lowercase"], added, max_words)
+        added = tuple(a.content for a in tokenizer.get_added_tokens_decoder().values())
+        return cls(tokenizer, tokenizer.normalizer.lowercase, added, max_words)
 
     def ids(self, text: str) -> list[int] | None:
         if not text.isascii() or any(c in text for c in self._stop):
