@@ -105,8 +105,11 @@ class Bundle:
 
         backend: "onnxruntime" (default) or "numpy" (pure numpy, no onnxruntime needed).
         model: a model file name or precision ("fp32"/"int8") from the manifest; default: `default_model`.
-        threads: intra-op threads for onnxruntime (default 1; take it from the device profile). The numpy
-            backend ignores it: numpy's BLAS pool is sized by OPENBLAS_NUM_THREADS/OMP_NUM_THREADS when numpy
+        threads: CPU threads predict may use on onnxruntime (default 1; take it from the device profile): the
+            session's intra-op threads and, for many rows, the number of batches run at once on a thread pool
+            while the calling thread tokenizes the next window (schedule.py). threads=1 runs everything on the
+            calling thread; only non-ASCII rows of a many-row call go to `tokenizers`' own Rust pool (size:
+            RAYON_NUM_THREADS; TOKENIZERS_PARALLELISM=false makes it serial). The numpy backend ignores it: numpy's BLAS pool is sized by OPENBLAS_NUM_THREADS/OMP_NUM_THREADS when numpy
             is first imported. Set 1 there (edgekd-run does): the BiLSTM's matrices are too small for BLAS
             threads, which made batch-1 latency 14x worse on a busy 2-core host.
         verify: check sha256 of every file (sizes and presence are always checked).
