@@ -12,7 +12,9 @@ in every backend, and is reported in `metadata["empty_rows"]`. Any Unicode strin
 str holding lone surrogates, which is not valid Unicode, gets them replaced by U+FFFD first).
 
 Rows are sorted by length and run in batches of similar length (less padding; for fp32 the same results
-as one by one), then put back in the caller's order.
+as one by one), then put back in the caller's order (schedule.py: the batching rule, and how windows of rows are
+tokenized while the previous window runs). One text takes a lean path with the same inputs and results.
+ASCII text is tokenized by a cached fast path with the same ids (fasttok.py), the rest by `tokenizers`.
 
 Agreement between the backends (`PARITY_TOLERANCE`, tested on SST-2/MRPC dev): fp32 logits agree within
 1e-5 absolute. int8 logits agree within 0.05 * max(1, max |logit|), and the labels agree wherever the
@@ -30,11 +32,14 @@ import numpy as np
 
 from .encoding import Encoded, encode_ids, pad_batch
 from .errors import BackendUnavailableError, InputArityError, InputError
+from .fasttok import AsciiWordPiece
 from .manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, Manifest, ModelSpec
+from .schedule import run_windows, window_batches
 from .verify import open_bundle
 
 BACKENDS = ("onnxruntime", "numpy")
 _TOKENIZE_SLICE = 128
+_NAMES = ((INPUT_IDS, LENGTHS), (INPUT_IDS_B, LENGTHS_B))
 # Padded word pieces per batch. Activations grow ~12 KB per token in onnxruntime (H=150): 512 keeps a
 # predicting process near the 80 MB RSS budget at ~90% of the best throughput measured (bench.py).
 DEFAULT_MAX_TOKENS = 512
@@ -44,21 +49,6 @@ DEFAULT_BATCH_SIZE = 64          # rows per batch at most
 def _valid_unicode(text: str) -> str:
     """Join surrogate pairs and turn lone surrogates (possible in a Python str, absent from real text) into U+FFFD."""
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def _batches(order: np.ndarray, key: np.ndarray, batch: int, max_tokens: int | None):
-    """Consecutive runs of `order` (indices sorted by ascending `key` = padded length) within both caps."""
-    start, n = 0, len(order)
-    while start < n:
-        stop = min(start + batch, n)
-        if max_tokens is not None:
-            # Sorted ascending, so a run's width is its last row's length; grow while rows * width fits.
-            stop_tok = start + 1
-            while stop_tok < stop and (stop_tok + 1 - start) * max(1, int(key[order[stop_tok]])) <= max_tokens:
-                stop_tok += 1
-            stop = stop_tok
-        yield order[start:stop]
-        start = stop
 
 
 PARITY_TOLERANCE = {"fp32": 1e-5, "int8": 0.05}   # absolute for fp32; relative to max(1, max |logit|) for int8
@@ -103,6 +93,9 @@ class Bundle:
         self.root, self.manifest, self.spec, self.tokenizer, self.backend = root, manifest, spec, tokenizer, backend
         tok = manifest.tokenizer
         self._pad_id, self._empty, self._max_len = tok.pad_id, tok.empty_id, manifest.max_length
+        self._fast = AsciiWordPiece.for_tokenizer(tokenizer)
+        # Batches run concurrently on this many threads (onnxruntime; the numpy backend runs on the caller's).
+        self._workers = max(1, int(getattr(backend, "threads", 1)))
 
     @classmethod
     def load(cls, path: str | Path, backend: str = "onnxruntime", model: str | None = None,
@@ -112,8 +105,11 @@ class Bundle:
 
         backend: "onnxruntime" (default) or "numpy" (pure numpy, no onnxruntime needed).
         model: a model file name or precision ("fp32"/"int8") from the manifest; default: `default_model`.
-        threads: intra-op threads for onnxruntime (default 1; take it from the device profile). The numpy
-            backend ignores it: numpy's BLAS pool is sized by OPENBLAS_NUM_THREADS/OMP_NUM_THREADS when numpy
+        threads: CPU threads predict may use on onnxruntime (default 1; take it from the device profile): the
+            session's intra-op threads and, for many rows, the number of batches run at once on a thread pool
+            while the calling thread tokenizes the next window (schedule.py). threads=1 runs everything on the
+            calling thread; only non-ASCII rows of a many-row call go to `tokenizers`' own Rust pool (size:
+            RAYON_NUM_THREADS; TOKENIZERS_PARALLELISM=false makes it serial). The numpy backend ignores it: numpy's BLAS pool is sized by OPENBLAS_NUM_THREADS/OMP_NUM_THREADS when numpy
             is first imported. Set 1 there (edgekd-run does): the BiLSTM's matrices are too small for BLAS
             threads, which made batch-1 latency 14x worse on a busy 2-core host.
         verify: check sha256 of every file (sizes and presence are always checked).
@@ -173,12 +169,16 @@ class Bundle:
             return self._ids_raw([_valid_unicode(t) for t in texts])
 
     def _ids_raw(self, texts: Sequence[str]) -> list[list[int]]:
-        if len(texts) == 1:                                   # lean path for batch 1 (same ids as encode_batch)
-            return [self.tokenizer.encode(texts[0], add_special_tokens=False).ids]
+        fast = self._fast
+        out: list = [fast.ids(t) for t in texts] if fast is not None else [None] * len(texts)
+        todo = [i for i, ids in enumerate(out) if ids is None]
+        if len(todo) == 1:                                   # lean call for one text (same ids as encode_batch)
+            out[todo[0]] = self.tokenizer.encode(texts[todo[0]], add_special_tokens=False).ids
         # Slices: a tokenizers.Encoding weighs ~10 KB (tokens, offsets, masks), so keep only a few alive.
-        out: list[list[int]] = []
-        for i in range(0, len(texts), _TOKENIZE_SLICE):
-            out += encode_ids(self.tokenizer, texts[i:i + _TOKENIZE_SLICE])
+        for s in range(0, len(todo) if len(todo) > 1 else 0, _TOKENIZE_SLICE):
+            part = todo[s:s + _TOKENIZE_SLICE]
+            for i, ids in zip(part, encode_ids(self.tokenizer, [texts[i] for i in part])):
+                out[i] = ids
         return out
 
     def _padded(self, id_lists: Sequence[Sequence[int]]) -> Encoded:
@@ -199,6 +199,26 @@ class Bundle:
         if self.pair and isinstance(items, tuple) and len(items) == 2 and all(isinstance(s, str) for s in items):
             items = [items]
         self._check(items)
+        if len(items) == 1:
+            return self._predict_one(items[0])
+        n = len(items)
+        batch = max(1, int(batch_size))
+        logits = np.empty((n, len(self.labels)), dtype=np.float32)
+        flags: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def prepare(a: int, b: int):
+            sides, truncated, empty, width = self._encode_rows(items[a:b])
+            flags.append((truncated, empty))
+            return sides, window_batches(width * len(sides), batch, max_tokens)
+
+        run_windows(n, prepare, lambda w, idx: self._run([[side[i] for i in idx] for side in w[0]]),
+                    lambda w: w[1], logits, self._workers)
+        truncated = np.concatenate([f[0] for f in flags]) if flags else np.zeros(0, dtype=bool)
+        empty = np.concatenate([f[1] for f in flags]) if flags else np.zeros(0, dtype=bool)
+        return self._result(logits, truncated, empty)
+
+    def _encode_rows(self, items: Sequence[Any]):
+        """(ids per side, truncated, empty, padded width) of some rows."""
         n = len(items)
         if self.pair:
             sides = [self._ids([x[0] for x in items]), self._ids([x[1] for x in items])]
@@ -208,25 +228,23 @@ class Bundle:
         truncated = (raw_lens > self._max_len).any(axis=0)
         empty = (raw_lens == 0).any(axis=0)
         width = np.minimum(raw_lens, self._max_len).max(axis=0)        # padded length per row (pairs: both)
-        logits = self._run_bucketed(sides, width * len(sides), max(1, int(batch_size)), max_tokens)
-        return self._result(logits, truncated, empty)
+        return sides, truncated, empty, width
 
-    def _run_bucketed(self, sides: list[list[list[int]]], key: np.ndarray, batch: int,
-                      max_tokens: int | None) -> np.ndarray:
-        n = key.shape[0]
-        if n == 0:                                          # never run a graph on 0 rows (crashes some kernels)
-            return np.zeros((0, len(self.labels)), dtype=np.float32)
-        if n <= batch and (max_tokens is None or n * int(key.max(initial=1)) <= max_tokens):
-            return self._run(sides)                         # one batch: no sorting (the batch-1 path)
-        out = np.empty((n, len(self.labels)), dtype=np.float32)
-        order = np.argsort(key, kind="stable")
-        for idx in _batches(order, key, batch, max_tokens):
-            out[idx] = self._run([[side[i] for i in idx] for side in sides])
-        return out
+    def _predict_one(self, item: Any) -> Prediction:
+        """One text or pair: the same session inputs as `pad_batch` of one row, built without the batch machinery."""
+        feeds, truncated, empty = {}, False, False
+        for (ids_name, len_name), text in zip(_NAMES, (item,) if not self.pair else item):
+            ids = self._ids((text,))[0]
+            k = min(len(ids), self._max_len)
+            truncated, empty = truncated or len(ids) > k, empty or k == 0
+            feeds[ids_name] = np.array([ids[:k] if k else (self._empty,)], dtype=np.int64)
+            feeds[len_name] = np.array((k or 1,), dtype=np.int64)
+        logits = np.asarray(self.backend.run(feeds)[LOGITS], dtype=np.float32)
+        return self._result(logits, np.array((truncated,)), np.array((empty,)))
 
     def _run(self, sides: list[list[list[int]]]) -> np.ndarray:
         feeds = {}
-        for (ids_name, len_name), side in zip(((INPUT_IDS, LENGTHS), (INPUT_IDS_B, LENGTHS_B)), sides):
+        for (ids_name, len_name), side in zip(_NAMES, sides):
             enc = self._padded(side)
             feeds[ids_name], feeds[len_name] = enc.ids, enc.lengths
         return np.asarray(self.backend.run(feeds)[LOGITS], dtype=np.float32)

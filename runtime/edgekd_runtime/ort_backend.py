@@ -9,7 +9,11 @@ Choices (all overridable through `Bundle.load(..., session_options=...)` for exp
 - graph optimisation level ORT_ENABLE_ALL (constant folding and fusions; the LSTM kernel is unchanged);
 - the CPU memory arena on (the profile's `enable_cpu_mem_arena`), as onnxruntime's default;
 - the CPU provider only, so a host with a GPU build behaves like every other host.
-`InferenceSession.run` is thread-safe, so one session serves concurrent `predict` calls.
+`InferenceSession.run` is thread-safe, so one session serves concurrent `predict` calls (and the batches one
+`predict` runs at once with threads > 1).
+Measured at batch 1 (benchmarks/perf_ort_options.py, results in benchmarks/results/perf/): optimisation levels, parallel execution mode, IO binding
+and the arena switch all cost the same CPU within 2%, so the defaults stay; spinning workers (threads > 1) made
+batch 1 slower on the shared 2-core host; disabling weight prepacking doubled it.
 """
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def test_bucketed_batches_restore_input_order(single_fp32, texts):
 
 
 def test_batches_respect_row_and_token_caps():
-    from edgekd_runtime.bundle import _batches
+    from edgekd_runtime.schedule import batches as _batches
     key = np.array([5, 1, 30, 2, 2, 9, 40, 3])
     order = np.argsort(key, kind="stable")
     for batch, cap in ((3, None), (8, 20), (2, 10), (8, 1)):

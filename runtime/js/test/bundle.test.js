@@ -162,24 +162,30 @@ for (const dir of realBundles()) {
   });
 }
 
-test('batching: the same batches as bundle._batches in Python on random length keys', async () => {
-  const { argsortStable, batches } = await import('../src/core/index.js');
+test('batching: the same batches as schedule.py in Python on random length keys (one window and several)', async () => {
+  const { argsortStable, batches, windowedBatches } = await import('../src/core/index.js');
   let seed = 7;
   const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
   const cases = [];
-  for (const [n, maxKey] of [[1, 5], [7, 3], [100, 64], [300, 128], [65, 1]]) {
+  for (const [n, maxKey] of [[1, 5], [7, 3], [100, 64], [300, 128], [65, 1], [2100, 40]]) {
     const key = Array.from({ length: n }, () => Math.floor(rand() * (maxKey + 1)));
     for (const [batch, maxTokens] of [[64, 512], [8, 64], [1, null], [64, null], [5, 7]]) cases.push({ key, batch, max_tokens: maxTokens });
   }
   const code = `
 import json, sys
 import numpy as np
-from edgekd_runtime.bundle import _batches
+from edgekd_runtime.schedule import SORT_WINDOW, batches, window_batches
 out = []
 for c in json.load(sys.stdin):
     key = np.asarray(c["key"], dtype=np.int64)
-    out.append([[int(i) for i in b] for b in _batches(np.argsort(key, kind="stable"), key, c["batch"], c["max_tokens"])])
+    flat = [[int(i) for i in b] for b in batches(np.argsort(key, kind="stable"), key, c["batch"], c["max_tokens"])]
+    win = [[int(i) + a for i in b] for a in range(0, len(key), SORT_WINDOW)
+           for b in window_batches(key[a:a + SORT_WINDOW], c["batch"], c["max_tokens"])]
+    out.append([flat, win])
 print(json.dumps(out))`;
   const want = JSON.parse(runPython(code, [], JSON.stringify(cases)));
-  cases.forEach((c, i) => assert.deepEqual(batches(argsortStable(c.key), c.key, c.batch, c.max_tokens), want[i], JSON.stringify(c)));
+  cases.forEach((c, i) => {
+    assert.deepEqual(batches(argsortStable(c.key), c.key, c.batch, c.max_tokens), want[i][0], JSON.stringify(c));
+    assert.deepEqual(windowedBatches(c.key, c.batch, c.max_tokens), want[i][1], JSON.stringify(c));
+  });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  EdgekdError, InputError, InvalidBundleError, argsortStable, batches, fitsOneBatch, padBatch, rowIds, parseManifest,
+  EdgekdError, InputError, InvalidBundleError, SORT_WINDOW, argsortStable, batches, fitsOneBatch, windowedBatches, padBatch, rowIds, parseManifest,
   selectModel, pyRound, pyFloat, pyDumps, softmax32, argmax, tolerance, margin, iterItems, splitLines, chunks,
 } from '../src/core/index.js';
 
@@ -37,6 +37,15 @@ test('batches: the _batches rule of bundle.py (rows cap, token cap, a long row a
   assert.equal(fitsOneBatch([300, 300], 64, 512), false);
   assert.equal(fitsOneBatch([300, 300], 64, null), true);
   assert.equal(fitsOneBatch(new Array(65).fill(1), 64, null), false);
+});
+
+test('windowedBatches: windows of SORT_WINDOW rows, each sorted and cut alone (schedule.py)', () => {
+  const key = Array.from({ length: SORT_WINDOW + 3 }, (_, i) => (i * 7) % 5 + 1);
+  const got = windowedBatches(key, 64, 512);
+  const first = key.slice(0, SORT_WINDOW);
+  assert.deepEqual(got.slice(0, -1), batches(argsortStable(first), first, 64, 512));
+  assert.deepEqual(got.at(-1), [SORT_WINDOW, SORT_WINDOW + 1, SORT_WINDOW + 2]);   // the last window fits one batch
+  assert.deepEqual(windowedBatches([3, 1, 2], 2, null), [[1, 2], [0]]);
 });
 
 test('errors: two families under EdgekdError, kinds', () => {

@@ -1,7 +1,10 @@
 /**
- * Length-bucketed batching, exactly as `Bundle._run_bucketed` / `_batches` in edgekd_runtime/bundle.py.
+ * Length-bucketed batching, exactly as `window_batches` / `batches` in edgekd_runtime/schedule.py.
  * @module
  */
+
+/** Rows sorted together: inputs are cut into windows of this many consecutive rows (schedule.py SORT_WINDOW). */
+export const SORT_WINDOW = 1024;
 
 /**
  * Indices sorted by ascending key, ties in input order (numpy argsort kind="stable").
@@ -51,4 +54,22 @@ export function fitsOneBatch(key, batch, maxTokens) {
   let mx = 1;
   for (let i = 0; i < n; i++) if (key[i] > mx) mx = key[i];
   return n <= batch && (maxTokens === null || maxTokens === undefined || n * mx <= maxTokens);
+}
+
+/**
+ * Every batch of a predict call (indices into all rows), window by window: each window of SORT_WINDOW
+ * consecutive rows is one unsorted batch if it fits, else its stable length sort cut by `batches`.
+ * @param {ArrayLike<number>} key
+ * @param {number} batch
+ * @param {number | null} maxTokens
+ * @returns {number[][]}
+ */
+export function windowedBatches(key, batch, maxTokens) {
+  const out = [];
+  for (let a = 0; a < key.length; a += SORT_WINDOW) {
+    const w = Array.prototype.slice.call(key, a, Math.min(a + SORT_WINDOW, key.length));
+    const local = fitsOneBatch(w, batch, maxTokens) ? [w.map((_, i) => i)] : batches(argsortStable(w), w, batch, maxTokens);
+    for (const idx of local) out.push(idx.map((i) => i + a));
+  }
+  return out;
 }

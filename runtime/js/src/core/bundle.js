@@ -5,7 +5,7 @@
  * Mirrors edgekd_runtime/verify.py (open_bundle) and bundle.py (Bundle.load / predict).
  * @module
  */
-import { argsortStable, batches, fitsOneBatch } from './batching.js';
+import { SORT_WINDOW, fitsOneBatch, windowedBatches } from './batching.js';
 import { padBatch } from './encoding.js';
 import { InputError, InvalidBundleError, pyList, pyRepr } from './errors.js';
 import {
@@ -374,10 +374,10 @@ export class Bundle {
   async _runBucketed(sides, key, batch, maxTokens) {
     const n = key.length;
     if (n === 0) return [];
-    if (fitsOneBatch(key, batch, maxTokens)) return this._run(sides);
+    if (n <= SORT_WINDOW && fitsOneBatch(key, batch, maxTokens)) return this._run(sides);
     /** @type {Float32Array[]} */
     const out = new Array(n);
-    for (const idx of batches(argsortStable(key), key, batch, maxTokens)) {
+    for (const idx of windowedBatches(key, batch, maxTokens)) {
       const rows = await this._run(sides.map((side) => idx.map((i) => side[i])));
       idx.forEach((i, k) => { out[i] = rows[k]; });
     }

@@ -10,7 +10,7 @@ export {
   parseManifest, selectModel, expectedInputs,
 } from './manifest.js';
 export { padBatch, rowIds } from './encoding.js';
-export { argsortStable, batches, fitsOneBatch } from './batching.js';
+export { SORT_WINDOW, argsortStable, batches, fitsOneBatch, windowedBatches } from './batching.js';
 export { softmax32, argmax, pyRound, pyFloat, pyDumps } from './numeric.js';
 export { parseModel, ProtoError } from './onnx.js';
 export { WordPieces, vocabSize } from './tokenizer.js';
