@@ -17,6 +17,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "distill": ("edgekd.commands.distill", "Train the BiLSTM student on the teacher's logits."),
     "export": ("edgekd.commands.export", "Export a student checkpoint to a validated ONNX bundle (int8 by default)."),
     "profile": ("edgekd.commands.profile", "Measure student vs teacher latency, memory and size on a device profile."),
+    "sweep": ("edgekd.commands.sweep", "Train, export and measure a grid of student shapes from a build's cached logits."),
     "build": ("edgekd.commands.build", "Run the whole chain: teacher, augment, label, distill, export, profile."),
 }
 
