@@ -34,12 +34,14 @@ from .common import friendly_errors
 @click.option("--rounds", type=int, default=2, show_default=True,
               help="Measurement rounds over all bundles (each figure is the median over rounds).")
 @click.option("--iters", type=int, default=1000, show_default=True, help="Batch-1 latency iterations per round.")
+@click.option("--min-seconds", type=float, default=1.0, show_default=True,
+              help="Throughput: time each thread count at least this long per round.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="GLUE root (default: $EDGEKD_GLUE_DIR or a shared/data/glue nearby).")
 @click.option("--progress/--no-progress", default=False, show_default=True, help="Training progress bars.")
 @friendly_errors
 def sweep(build_dir, out, hidden, embedding, min_count, quant, seeds, epochs, time_budget, max_minutes, threads,
-          measure, measure_only, measure_threads, rounds, iters, data_dir, progress):
+          measure, measure_only, measure_threads, rounds, iters, min_seconds, data_dir, progress):
     """Train and export a grid of students from BUILD_DIR (a finished `edgekd build`) without labelling again.
 
     Every combination of --hidden, --embedding, --min-count and --seeds is trained on the build's transfer set
@@ -64,6 +66,7 @@ def sweep(build_dir, out, hidden, embedding, min_count, quant, seeds, epochs, ti
     opts = SweepOptions(grid=grid, epochs=epochs, time_budget_min=time_budget, max_minutes=max_minutes,
                         threads=threads, measure=measure, measure_only=measure_only,
                         measure_threads=parse_ints(measure_threads, "--measure-threads"), rounds=rounds, iters=iters,
+                        min_seconds=min_seconds,
                         data_dir=None if data_dir is None else str(data_dir), progress=progress)
     rec = run_sweep(build_dir, out or build_dir / "sweep", opts, log=lambda m: click.echo(m, err=True))
     n = len(rec["rows"])

@@ -29,6 +29,7 @@ class SweepOptions:
     measure_threads: tuple[int, ...] = (1, 2)
     rounds: int = 2
     iters: int = 1000
+    min_seconds: float = 1.0             # throughput: time each thread count at least this long per round
     data_dir: str | None = None
     progress: bool = True
 
@@ -116,7 +117,7 @@ def measure_all(folder: SweepFolder, dev, opts: SweepOptions, log) -> dict[str, 
         raise ValueError(f"{folder.root}: no exported bundles to measure")
     src = Path(dev.source)
     m = measure_bundles(bundles, threads=opts.measure_threads, rounds=opts.rounds, iters=opts.iters,
-                        texts=src if src.is_file() else None, log=log)
+                        texts=src if src.is_file() else None, min_seconds=opts.min_seconds, log=log)
     write_json_atomic(folder.measure_path, m)
     return m
 
