@@ -44,22 +44,24 @@ def _n(x: float | None) -> str:
 
 def markdown(rows: Sequence[Mapping], measure: Mapping | None = None) -> str:
     """The table, most accurate first; ★ = on the accuracy/latency front, ☆ = only on the 3-way front (+bytes)."""
-    head = ("| | hidden | emb | min count | seed | quant | dev acc % | epochs | vocab | bundle | p50 ms | p95 ms "
-            "| sent/s 1t | sent/s 2t | peak RSS MB |")
+    threads = tuple(measure["settings"]["threads"]) if measure else (1, 2)
+    head = ("| | hidden | emb | min count | seed | quant | dev acc % | epochs | vocab | bundle | p50 ms | p95 ms | "
+            + " | ".join(f"sent/s {t}t" for t in threads) + " | peak RSS MB |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in sorted(rows, key=lambda r: (-r["dev"], r.get("p50_ms", float("inf")))):
         mark = "★" if r["front"] else "☆" if r["front3"] else ""
         ep = r.get("epochs_done")
+        rss = r.get(f"peak_rss_mb_{threads[0]}t")
         lines.append(f"| {mark} | {r['hidden']} | {r['embed']} | {r['min_count']} | {r['seed']} | {r['quant']} | "
                      f"{100 * r['dev']:.2f} | {'–' if ep is None else f'{ep:.2f}'}"
                      f"{'*' if r.get('stopped') == 'time budget' else ''} | {r['vocab_size']:,} | "
                      f"{format_bytes(r['bundle_bytes'])} | {_ms(r.get('p50_ms'))} | {_ms(r.get('p95_ms'))} | "
-                     f"{_n(r.get('sent_per_s_1t'))} | {_n(r.get('sent_per_s_2t'))} | "
-                     f"{'–' if r.get('peak_rss_mb_1t') is None else format(r['peak_rss_mb_1t'], '.0f')} |")
+                     + " | ".join(_n(r.get(f"sent_per_s_{t}t")) for t in threads)
+                     + f" | {'–' if rss is None else format(rss, '.0f')} |")
     notes = ["", "★ on the Pareto front of dev accuracy vs batch-1 p50 latency; ☆ on the front only once bundle "
              "bytes count too. epochs*: stopped by the per-point time budget. Latency: `predict([text])` with "
-             "tokenization, 1 thread; sent/s: `predict(all dev)` with the default batching at 1 and 2 threads; "
-             "peak RSS: fresh process, 1 thread."]
+             f"tokenization, {threads[0]} thread(s); sent/s: `predict(all dev texts)` with the library's default "
+             f"batching at each thread count; peak RSS: fresh process, {threads[0]} thread(s)."]
     if measure:
         s = measure["settings"]
         notes.append(f"Measured in one pass: {s['rounds']} round(s) over all bundles, medians; {s['iters']} "
