@@ -13,7 +13,8 @@ from typing import Any, Callable, Sequence
 def measure_bundle(path: Path, threads: Sequence[int], iters: int, texts: str | Path | None, rss: bool,
                    min_seconds: float) -> dict[str, float]:
     """One bundle with the runtime's own measurements: batch-1 p50/p95 and peak RSS at threads[0], throughput of
-    `predict(all texts)` with the library's default batching at each thread count (keys like `sent_per_s_2t`)."""
+    `predict(all texts)` with the library's default batching at each thread count (keys like `sent_per_s_2t`), also
+    per CPU-second of this process (`sent_per_cpu_s_2t`: on a busy shared host, what idle cores would give)."""
     from edgekd_runtime import Bundle
     from edgekd_runtime.bench import bench_items, latency, peak_rss, throughput
     from edgekd_runtime.bundle import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS
@@ -27,6 +28,7 @@ def measure_bundle(path: Path, threads: Sequence[int], iters: int, texts: str | 
             out.update(threads_latency=t, p50_ms=lat["p50_ms"], p95_ms=lat["p95_ms"])
         tp = throughput(b, items, batch=DEFAULT_BATCH_SIZE, max_tokens=DEFAULT_MAX_TOKENS, min_seconds=min_seconds)
         out[f"sent_per_s_{t}t"] = tp["sentences_per_s"]
+        out[f"sent_per_cpu_s_{t}t"] = tp["sentences_per_cpu_s"]    # unaffected by other load (see bench.throughput)
         del b
     if rss:
         out[f"peak_rss_mb_{threads[0]}t"] = peak_rss(path, "onnxruntime", None, threads[0], texts)["peak_rss_mb"]

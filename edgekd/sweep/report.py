@@ -46,7 +46,7 @@ def markdown(rows: Sequence[Mapping], measure: Mapping | None = None) -> str:
     """The table, most accurate first; ★ = on the accuracy/latency front, ☆ = only on the 3-way front (+bytes)."""
     threads = tuple(measure["settings"]["threads"]) if measure else (1, 2)
     head = ("| | hidden | emb | min count | seed | quant | dev acc % | epochs | vocab | bundle | p50 ms | p95 ms | "
-            + " | ".join(f"sent/s {t}t" for t in threads) + " | peak RSS MB |")
+            + " | ".join(f"sent/s {t}t" for t in threads) + f" | sent/CPU-s {threads[0]}t | peak RSS MB |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in sorted(rows, key=lambda r: (-r["dev"], r.get("p50_ms", float("inf")))):
         mark = "★" if r["front"] else "☆" if r["front3"] else ""
@@ -57,11 +57,13 @@ def markdown(rows: Sequence[Mapping], measure: Mapping | None = None) -> str:
                      f"{'*' if r.get('stopped') == 'time budget' else ''} | {r['vocab_size']:,} | "
                      f"{format_bytes(r['bundle_bytes'])} | {_ms(r.get('p50_ms'))} | {_ms(r.get('p95_ms'))} | "
                      + " | ".join(_n(r.get(f"sent_per_s_{t}t")) for t in threads)
-                     + f" | {'–' if rss is None else format(rss, '.0f')} |")
+                     + f" | {_n(r.get(f'sent_per_cpu_s_{threads[0]}t'))} | {'–' if rss is None else format(rss, '.0f')} |")
     notes = ["", "★ on the Pareto front of dev accuracy vs batch-1 p50 latency; ☆ on the front only once bundle "
              "bytes count too. epochs*: stopped by the per-point time budget. Latency: `predict([text])` with "
              f"tokenization, {threads[0]} thread(s); sent/s: `predict(all dev texts)` with the library's default "
-             f"batching at each thread count; peak RSS: fresh process, {threads[0]} thread(s)."]
+             f"batching at each thread count, wall clock; sent/CPU-s: the same per CPU-second of the measuring process "
+             f"(what an idle core would give; unaffected by other jobs on a shared host); peak RSS: fresh process, "
+             f"{threads[0]} thread(s)."]
     if measure:
         s = measure["settings"]
         notes.append(f"Measured in one pass: {s['rounds']} round(s) over all bundles, medians; {s['iters']} "

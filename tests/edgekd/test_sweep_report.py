@@ -16,7 +16,8 @@ def export_rec(h, e, quant, dev, nbytes):
 
 
 def m(p50, tp=1000.0):
-    return {"p50_ms": p50, "p95_ms": 2 * p50, "sent_per_s_1t": tp, "sent_per_s_2t": 2 * tp, "peak_rss_mb_1t": 60.0}
+    return {"p50_ms": p50, "p95_ms": 2 * p50, "sent_per_s_1t": tp, "sent_per_s_2t": 2 * tp, "sent_per_cpu_s_1t": 3 * tp,
+            "peak_rss_mb_1t": 60.0}
 
 
 TRAIN = [train_rec(64, 64, 0.85), train_rec(150, 128, 0.87, stopped="time budget")]
@@ -44,7 +45,7 @@ def test_unmeasured_rows_are_listed_but_on_no_front():
     rows = sweep_rows(TRAIN, EXPORT, {"h64-e64-m1-s0-default": m(0.3)})
     assert len(rows) == 4 and [r["point"] for r in rows if r["front"]] == ["h64-e64-m1-s0-default"]
     table = markdown(rows)
-    assert table.count("| – | – | – | – | – |") == 3    # no timings, throughput or RSS for the unmeasured three
+    assert table.count("| – | – | – | – | – | – |") == 3    # no timings, throughput or RSS for the unmeasured three
 
 
 def test_markdown_sorts_by_accuracy_and_marks_fronts_and_time_budget(tmp_path):
@@ -52,6 +53,6 @@ def test_markdown_sorts_by_accuracy_and_marks_fronts_and_time_budget(tmp_path):
     lines = [x for x in markdown(rows).splitlines() if x.startswith("| ")]
     assert lines[1].startswith("| ★ | 150 | 128 | 1 | 0 | default | 87.00 | 1.00* |")
     assert lines[-1].startswith("| ☆ | 64 | 64 | 1 | 0 | default | 85.00 |")
-    assert "0.250 | 0.500 | 1,000 | 2,000 | 60 |" in lines[3]
+    assert "0.250 | 0.500 | 1,000 | 2,000 | 3,000 | 60 |" in lines[3]
     plot(rows, tmp_path / "p.png", "t")
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
