@@ -19,6 +19,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "profile": ("edgekd.commands.profile", "Measure student vs teacher latency, memory and size on a device profile."),
     "pretrain-student": ("edgekd.commands.pretrain_student",
                          "Pre-distil a task-agnostic student encoder from the teacher on unlabeled text."),
+    "sweep": ("edgekd.commands.sweep", "Train, export and measure a grid of student shapes from a build's cached logits."),
     "build": ("edgekd.commands.build", "Run the whole chain: teacher, augment, label, distill, export, profile."),
 }
 
