@@ -3,7 +3,7 @@ validate -> profile, each a content-hashed stage (see stages.py) over the librar
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
@@ -40,7 +40,7 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
               data=dev.fingerprint(), artifacts=("student/model.safetensors",)),
     ]
     if cfg.baseline:
-        stages.append(Stage("baseline", {"distill": replace(cfg.distill, loss="ce", alpha=0.0).to_dict(),
+        stages.append(Stage("baseline", {"distill": cfg.gold_distill().to_dict(),
                                          "student": asdict(cfg.student)},
                             step(steps.student, gold_only=True), deps=("teacher",), data=data_fp,
                             artifacts=("student/model.safetensors",)))

@@ -3,7 +3,7 @@ stage over the library call of that step. `chain.make_stages` binds them to a `C
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -95,7 +95,8 @@ def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
 
     task, cfg = ctx.task, ctx.cfg
     if gold_only:
-        rows, dcfg = TrainRows.from_dataset(ctx.inp.train), replace(cfg.distill, loss="ce", alpha=0.0)
+        rows = TrainRows.from_dataset(ctx.inp.train)
+        dcfg = cfg.gold_distill()
     else:
         transfer = up["augment"]["outputs"]["path"]
         rows = read_transfer(transfer, task.pair).with_logits(load_logits(up["label"]["outputs"]["dir"], transfer))
