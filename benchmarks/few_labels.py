@@ -10,8 +10,8 @@ text, and the same student with augmentation (`--n-iter` rounds over the labelle
 
 Resumable per (labels, seed) cell: a finished cell keeps OUT/n<N>/seed<S>/cell.json and is skipped, and an
 interrupted one resumes stage by stage (the builds skip finished stages). The augmented build reuses the plain
-build's teacher and baseline (same stage keys; copied, then skipped as up to date). Writes few_labels.json and
-few_labels.md to --results after each cell.
+build's teacher and baseline (same stage keys; copied, then skipped as up to date). After each cell, every
+finished cell under OUT goes to few_labels.json and few_labels.md in --results.
 """
 from __future__ import annotations
 
@@ -139,21 +139,23 @@ def main(task, labelled, seeds, aug_iter, out, results, data_dir, threads):
 
     set_threads(threads)
     results = results or out
-    cells = []
     for n in _ints(labelled, "--labelled"):
         for seed in _ints(seeds, "--seeds"):
-            cells.append(run_cell(task, n, seed, out, aug_iter=aug_iter, data_dir=data_dir, threads=threads,
-                                  log=lambda m: click.echo(m, err=True)))
-            write_results(cells, results, dict(task=task, aug_iter=aug_iter, threads=threads))
-            click.echo(f"[few-labels] n={n} seed={seed} done: {json.dumps(_brief(cells[-1]))}", err=True)
+            c = run_cell(task, n, seed, out, aug_iter=aug_iter, data_dir=data_dir, threads=threads,
+                         log=lambda m: click.echo(m, err=True))
+            cells = write_results(out, results, dict(task=task, aug_iter=aug_iter, threads=threads))
+            click.echo(f"[few-labels] n={n} seed={seed} done: {json.dumps(_brief(c))}", err=True)
     click.echo(markdown(cells))
 
 
-def write_results(cells: list[dict], results: Path, settings: dict) -> None:
+def write_results(out: Path, results: Path, settings: dict) -> list[dict]:
+    """Gather every finished cell under OUT (this run's and earlier ones) into the results files."""
+    cells = [json.loads(p.read_text()) for p in sorted(out.glob("n*/seed*/cell.json"))]
     results.mkdir(parents=True, exist_ok=True)
     (results / "few_labels.json").write_text(json.dumps({"settings": settings, "cells": cells}, indent=2,
                                                         sort_keys=True) + "\n")
     (results / "few_labels.md").write_text(markdown(cells) + "\n")
+    return cells
 
 
 def _brief(c: dict) -> dict:

@@ -45,7 +45,8 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @engine_options
 @friendly_errors
 def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
-          unlabeled, augment_unlabeled, loss, alpha, seed, no_baseline, no_profile, force, threads, progress, engine_opts):
+          unlabeled, augment_unlabeled, loss, alpha, seed, no_baseline, no_profile, force, threads, progress,
+          engine_opts):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
