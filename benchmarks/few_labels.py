@@ -105,6 +105,12 @@ def markdown(cells: list[dict]) -> str:
             gt = [100 * (c["distilled"] - c["teacher"]) for c in cs]
             out.append("| mean ± sd | " + " | ".join(cols) + f" | {statistics.mean(gb):+.2f} | "
                        f"{statistics.mean(gt):+.2f} | |")
+        seen = [c for c in cs if c.get("examples_seen")]
+        if seen:
+            out += ["", "Training examples seen (BiLSTM / distilled / + augmentation; the distilled students stop "
+                    "at the 3-minute cap): " + "; ".join(f"seed {c['seed']}: " + " / ".join(
+                        f"{c['examples_seen'].get(k, 0):,}" for k in ("baseline", "distilled", "distilled_aug"))
+                        for c in seen)]
         out.append("")
     return "\n".join(out)
 
@@ -150,12 +156,25 @@ def main(task, labelled, seeds, aug_iter, out, results, data_dir, threads):
 
 def write_results(out: Path, results: Path, settings: dict) -> list[dict]:
     """Gather every finished cell under OUT (this run's and earlier ones) into the results files."""
-    cells = [json.loads(p.read_text()) for p in sorted(out.glob("n*/seed*/cell.json"))]
+    cells = [{**json.loads(p.read_text()), "examples_seen": _seen(p.parent)}
+             for p in sorted(out.glob("n*/seed*/cell.json"))]
     results.mkdir(parents=True, exist_ok=True)
     (results / "few_labels.json").write_text(json.dumps({"settings": settings, "cells": cells}, indent=2,
                                                         sort_keys=True) + "\n")
     (results / "few_labels.md").write_text(markdown(cells) + "\n")
     return cells
+
+
+def _seen(cell: Path) -> dict:
+    """Training examples each student saw (the distilled ones stop at the preset's time cap, so this varies
+    with the machine's load)."""
+    out = {}
+    for name, stage in (("baseline", "plain/baseline"), ("distilled", "plain/distill"),
+                        ("distilled_aug", "aug/distill")):
+        f = cell / stage / "student" / "metrics.json"
+        if f.is_file():
+            out[name] = json.loads(f.read_text()).get("train_examples_seen")
+    return out
 
 
 def _brief(c: dict) -> dict:

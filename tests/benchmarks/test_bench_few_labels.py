@@ -21,3 +21,6 @@ def test_markdown_rows_gaps_and_means():
     assert rows[2].startswith("| 1 | 80.00 | 70.00 | 79.00 | 80.00 | +9.00 | -1.00 | 0.01 / 0.002 |")
     assert rows[3] == "| mean ± sd | 81.00 ± 1.41 | 71.00 ± 1.41 | 80.00 ± 1.41 | 81.50 ± 2.12 | +9.00 | -1.00 | |"
     assert "mean ± sd" not in blocks[1]                                        # one seed: no spread row
+    assert "examples seen" not in md
+    cells[2]["examples_seen"] = {"baseline": 60000, "distilled": 108378}
+    assert "seed 0: 60,000 / 108,378 / 0" in markdown(cells).split("**2000 labels**")[1]
