@@ -132,6 +132,11 @@ def load_split(task: Task | str, split: str, data_dir: str | Path | None = None,
     `data_dir` may be the GLUE root (containing SST-2/ ...) or the task folder itself.
     """
     task = get_task(task) if isinstance(task, str) else task
+    return load_file(split_path(task, split, data_dir), task, skip_bad=skip_bad, limit=limit, header=task.header)
+
+
+def split_path(task: Task, split: str, data_dir: str | Path | None = None) -> Path:
+    """The file of `split` of a registered task under a GLUE root or task folder (default: `default_glue_root`)."""
     root = Path(data_dir) if data_dir else default_glue_root()
     if root is None:
         raise DataError(f"no data folder for {task.name}: pass --data-dir (a GLUE root or the task folder), "
@@ -141,7 +146,7 @@ def load_split(task: Task | str, split: str, data_dir: str | Path | None = None,
     path = next((p for p in candidates if p.is_file()), None)
     if path is None:
         raise DataError(f"{task.name} {split}: none of {', '.join(map(str, candidates))} exists")
-    return load_file(path, task, skip_bad=skip_bad, limit=limit, header=task.header)
+    return path
 
 
 def load_file(path: str | Path, task: Task, *, skip_bad: bool = False, limit: int | None = None,

@@ -17,7 +17,8 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @click.option("--teacher", "teacher_id", default=None,
               help="HF id or folder (fine-tuned or not); default: the packaged all-MiniLM-L6-v2.")
 @click.option("--preset", type=click.Choice(PRESETS), default="quick", show_default=True,
-              help="quick: ~10-15 min on 2 CPU cores; paper: Tang et al. settings on all the data.")
+              help="quick: ~10-15 min on 2 CPU cores; paper: Tang et al. settings on all the data; few-labels: a "
+                   "small labelled train file plus --unlabeled text (see benchmarks/few_labels.py).")
 @click.option("--device", default="cpu-2t", show_default=True, help="Device profile for the profile stage.")
 @click.option("--n-iter", type=int, default=None, help="Override the augmentation rounds per example.")
 @click.option("--epochs", type=int, default=None, help="Override the student's epochs.")
@@ -40,6 +41,8 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @click.option("--init-from", type=click.Path(exists=True, file_okay=False), default=None,
               help="Start the distilled student's encoder from a pre-distilled one (`edgekd pretrain-student`); "
                    "the baseline stays a plain gold-label student.")
+@click.option("--seed", type=int, default=None,
+              help="Override the seed of the teacher's fine-tuning, the augmentation and the student.")
 @click.option("--no-baseline", is_flag=True, help="Skip the gold-label BiLSTM baseline.")
 @click.option("--no-profile", is_flag=True, help="Skip the profile stage.")
 @click.option("--force", multiple=True, help="Rerun this stage even if it is up to date (repeatable).")
@@ -48,7 +51,8 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @engine_options
 @friendly_errors
 def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
-          unlabeled, augment_unlabeled, loss, alpha, repr_weight, init_from, no_baseline, no_profile, force, threads, progress, engine_opts):
+          unlabeled, augment_unlabeled, loss, alpha, repr_weight, init_from, seed, no_baseline, no_profile, force,
+          threads, progress, engine_opts):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
@@ -65,7 +69,7 @@ def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time
     overrides = dict(n_iter=n_iter, epochs=epochs, optimizer=optimizer, time_budget=time_budget,
                      teacher_examples=teacher_examples, no_pos=no_pos, baseline=not no_baseline,
                      profile=not no_profile, loss=loss, alpha=alpha, repr_weight=repr_weight,
-                     init_from=init_from)
+                     init_from=init_from, seed=seed)
     summary = run_build(data, out, preset=preset, overrides=overrides, teacher=teacher_id, device=device,
                         threads=threads, progress=progress, force=tuple(force),
                         label_engine=make_engine(engine_opts, threads=threads),

@@ -3,12 +3,11 @@ validate -> profile, each a content-hashed stage (see stages.py) over the librar
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from ..distill.config import gold_only
 from ..inputs import DataOptions
 from ..tasks import Dataset, Task
 from . import steps
@@ -44,7 +43,7 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
               data=dev.fingerprint(), artifacts=("student/model.safetensors",)),
     ]
     if cfg.baseline:
-        stages.append(Stage("baseline", {"distill": gold_only(cfg.distill).key_dict(),
+        stages.append(Stage("baseline", {"distill": cfg.gold_distill().key_dict(),
                                          "student": asdict(cfg.student)},
                             step(steps.student, gold_only=True), deps=("teacher",), data=data_fp,
                             artifacts=("student/model.safetensors",)))

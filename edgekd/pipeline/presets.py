@@ -6,6 +6,10 @@ SST-2 dev accuracy in our runs), two augmentation rounds over every original, an
 LR decay (3-minute cap). A stronger teacher mattered more than more transfer rows: an 800-step teacher (87.2)
 left its student no room above the gold-label baseline. `paper` follows Tang et al.
 2019: a full teacher epoch, n_iter 20 (10 for pairs), AdaDelta (lr 1.0, rho 0.95), batch 50, MSE on logits.
+`few-labels` is the XtremeDistil setting (`benchmarks/few_labels.py`): the training file holds a few hundred or
+thousand labelled rows and `--unlabeled` brings the text. The teacher takes 10 epochs over them, the transfer set
+is the labelled rows plus the unlabeled text without augmentation (`--n-iter` and `--augment-unlabeled` add it),
+and the gold-label baseline gets 30 epochs, since 3 epochs of 500 rows are only 30 steps.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..augment.config import AugmentConfig
-from ..distill.config import DistillConfig
+from ..distill.config import DistillConfig, gold_only
 from ..student_stage import StudentShape
 from ..teacher.config import TEACHER, FinetuneConfig
 
@@ -30,6 +34,7 @@ class BuildConfig:
     distill: DistillConfig = field(default_factory=DistillConfig)
     student: StudentShape = field(default_factory=StudentShape)
     baseline: bool = True             # also train the same student on gold labels only, to measure the gain
+    baseline_epochs: int | None = None  # the baseline's epochs; None: the student's (distill.epochs)
     precision: str = "int8"           # the deployable bundle; `edgekd export --precision both` adds fp32
     quant: str = "default"
     max_drop: float = 0.5             # int8 accuracy-drop budget, points
@@ -39,8 +44,13 @@ class BuildConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def gold_distill(self) -> DistillConfig:
+        """The baseline's settings: the student's, on gold labels only (CE, no teacher term and no pre-distilled
+        encoder), for baseline_epochs."""
+        return replace(gold_only(self.distill), epochs=self.baseline_epochs or self.distill.epochs)
 
-PRESETS = ("quick", "paper")
+
+PRESETS = ("quick", "paper", "few-labels")
 
 
 def preset(name: str, pair: bool) -> BuildConfig:
@@ -72,14 +82,19 @@ def preset(name: str, pair: bool) -> BuildConfig:
                                   patience=3 if not pair else 2, eval_every=0 if pair else 3000),
             profile_quick=False,
         )
-    raise ValueError(f"unknown preset {name!r}; known: quick, paper")
+    if name == "few-labels":
+        q = preset("quick", pair)
+        return replace(q, preset="few-labels",
+                       finetune=replace(q.finetune, max_train_examples=None, epochs=10.0, eval_every=50),
+                       augment=replace(aug, n_iter=0), baseline_epochs=30, profile=False)
+    raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
 
 
 def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: int | None = None,
                  optimizer: str | None = None, time_budget: float | None = None, teacher_examples: int | None = None,
                  no_pos: bool = False, baseline: bool = True, profile: bool = True, loss: str | None = None,
                  alpha: float | None = None, repr_weight: float | None = None,
-                 init_from: str | None = None) -> BuildConfig:
+                 init_from: str | None = None, seed: int | None = None) -> BuildConfig:
     """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value)."""
     cfg = preset(name, pair)
     if n_iter is not None:
@@ -101,4 +116,7 @@ def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: in
         cfg = replace(cfg, distill=replace(cfg.distill, init_from=str(Path(init_from).resolve())))
     if teacher_examples is not None:
         cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=teacher_examples))
-    return replace(cfg, no_pos=no_pos, baseline=baseline, profile=profile)
+    if seed is not None:   # the teacher's, the augmentation's and the student's seed
+        cfg = replace(cfg, finetune=replace(cfg.finetune, seed=seed), augment_seed=seed,
+                      distill=replace(cfg.distill, seed=seed))
+    return replace(cfg, no_pos=no_pos, baseline=baseline, profile=profile and cfg.profile)

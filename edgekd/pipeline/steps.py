@@ -3,11 +3,10 @@ stage over the library call of that step. `chain.make_stages` binds them to a `C
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..distill.config import gold_only
 from ..tasks import Dataset, Task
 from .presets import BuildConfig
 
@@ -98,7 +97,8 @@ def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
 
     task, cfg = ctx.task, ctx.cfg
     if gold_only:
-        rows, dcfg = TrainRows.from_dataset(ctx.inp.train), gold_only(cfg.distill)
+        rows = TrainRows.from_dataset(ctx.inp.train)
+        dcfg = cfg.gold_distill()
     else:
         transfer, cache = up["augment"]["outputs"]["path"], up["label"]["outputs"]["dir"]
         rows = read_transfer(transfer, task.pair).with_logits(load_logits(cache, transfer))

@@ -139,3 +139,23 @@ def test_repr_weight_keys_the_label_and_distill_stages_only(glue_dir):
     assert {k for k in plain if plain[k]["key"] != rep[k]["key"]} == {"label", "distill", "export", "validate",
                                                                       "profile"}
     assert _keys(inp, repr_weight=0.0)["distill"]["key"] == plain["distill"]["key"]
+
+
+def test_few_labels_preset_seed_and_baseline_epochs(glue_dir):
+    from edgekd.pipeline.chain import make_stages
+    from edgekd.pipeline.presets import build_config, preset
+    from edgekd.pipeline.steps import BuildInputs
+    from edgekd.tasks import get_task, load_split
+
+    cfg = build_config("few-labels", False, seed=7)
+    assert (cfg.finetune.seed, cfg.augment_seed, cfg.distill.seed) == (7, 7, 7)
+    assert cfg.augment.n_iter == 0 and not cfg.profile and cfg.finetune.max_train_examples is None
+    assert not build_config("few-labels", False, profile=True).profile          # the preset's own "off" wins
+    assert build_config("few-labels", False, n_iter=2).augment.n_iter == 2
+    gold = cfg.gold_distill()
+    assert (gold.loss, gold.alpha, gold.epochs, gold.seed) == ("ce", 0.0, 30, 7) and cfg.distill.epochs == 3
+    assert preset("quick", False).gold_distill().epochs == preset("quick", False).distill.epochs
+    inp = BuildInputs(task=get_task("sst2"), train=load_split("sst2", "train", glue_dir, limit=50),
+                      dev=load_split("sst2", "dev", glue_dir))
+    stages = {s.name: s for s in make_stages(cfg, inp, log=lambda m: None)}
+    assert stages["baseline"].config["distill"] == gold.key_dict() and "profile" not in stages
