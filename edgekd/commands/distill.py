@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..distill.config import LR_SCHEDULES, OPTIMIZERS, DistillConfig
+from ..distill.config import LR_SCHEDULES, OPTIMIZERS, DistillConfig, LayerwiseConfig
 from .common import data_options, friendly_errors
 
 
@@ -48,6 +48,15 @@ from .common import data_options, friendly_errors
 @click.option("--max-length", type=int, default=64, show_default=True, help="Word pieces per sentence.")
 @click.option("--embed-init", default="teacher", show_default=True,
               help="teacher (PCA of the teacher's table) | random | PATH to a word2vec/GloVe text file.")
+@click.option("--student", "family", type=click.Choice(("bilstm", "transformer")), default="bilstm",
+              show_default=True, help="transformer: TinyBERT-style (BERT layers; --embed-dim is its width, default "
+                                      "384; --mlp-size its FFN, default 4x width).")
+@click.option("--layers", type=int, default=3, show_default=True, help="Transformer layers.")
+@click.option("--heads", type=int, default=12, show_default=True, help="Transformer attention heads.")
+@click.option("--layerwise-rows", type=int, default=20_000, show_default=True,
+              help="Transformer: transfer rows of the layer-wise stage (embedding/attention/hidden MSE; 0 skips it).")
+@click.option("--layerwise-init", type=click.Choice(("teacher", "random")), default="teacher", show_default=True,
+              help="Transformer: start from the teacher's mapped layers (needs its width) or at random.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=int, default=None, help="torch threads (default: all cores).")
 @click.option("--teacher-dev/--no-teacher-dev", default=True, show_default=True,
@@ -56,18 +65,23 @@ from .common import data_options, friendly_errors
 @friendly_errors
 def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_distill, loss, alpha, temperature,
             optimizer, lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows, time_budget,
-            embed_dim, hidden_size, mlp_size, dropout, max_length, embed_init, seed, threads, teacher_dev, progress):
+            embed_dim, hidden_size, mlp_size, dropout, max_length, embed_init, family, layers, heads, layerwise_rows,
+            layerwise_init, seed, threads, teacher_dev, progress):
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
     from ..student_stage import StudentShape, run_distill, summary_line
 
     if alpha is None:
         alpha = 0.5 if loss == "hard_soft" and not no_distill else 0.0
+    if lr is None and family == "transformer" and optimizer == "adam":
+        lr = 1e-4   # fine-tuning BERT layers: Adam's 1e-3 default is for the BiLSTM
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature, optimizer=optimizer,
                         lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, epochs=epochs, patience=patience,
                         eval_every=eval_every, max_train_rows=max_train_rows, time_budget_min=time_budget,
                         embed_init=embed_init, seed=seed)
-    shape = StudentShape(embed_dim, hidden_size, mlp_size, dropout, max_length)
-    t, rec = run_distill(data, out, teacher=teacher_id, cfg=cfg, shape=shape, no_distill=no_distill,
+    shape = StudentShape(embed_dim, hidden_size, mlp_size, dropout, max_length, family=family, num_layers=layers,
+                         num_heads=heads)
+    lcfg = LayerwiseConfig(init=layerwise_init, rows=layerwise_rows, seed=seed)
+    t, rec = run_distill(data, out, teacher=teacher_id, cfg=cfg, shape=shape, no_distill=no_distill, layerwise=lcfg,
                          transfer=transfer, logits_dir=logits_dir, originals_only=originals_only,
                          teacher_dev=teacher_dev, threads=threads, progress=progress,
                          log=lambda m: click.echo(m, err=True))

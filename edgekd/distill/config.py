@@ -1,4 +1,5 @@
-"""DistillConfig: the student's training settings (torch-free; the loss name is checked against `edgekd.losses`)."""
+"""DistillConfig: the student's training settings, and LayerwiseConfig: the transformer student's layer-wise stage
+(torch-free; the loss name is checked against `edgekd.losses`)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -61,3 +62,25 @@ class DistillConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DistillConfig":
         return cls(**d)
+
+
+@dataclass(frozen=True)
+class LayerwiseConfig:
+    """Settings of the intermediate-layer stage (TinyBERT's task-specific distillation, step one)."""
+
+    init: str = "teacher"            # "teacher": start from the teacher's mapped layers (needs its width) | "random"
+    rows: int = 20_000               # transfer rows used (seeded subset); 0 skips the stage
+    epochs: int = 1
+    batch_size: int = 32
+    lr: float = 1e-4
+    time_budget_min: float | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.init not in ("teacher", "random"):
+            raise ValueError(f"LayerwiseConfig.init must be 'teacher' or 'random', got {self.init!r}")
+        if self.rows < 0 or self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("LayerwiseConfig: rows >= 0, epochs >= 1, batch_size >= 1 and lr > 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

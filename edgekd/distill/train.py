@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -33,12 +33,15 @@ from .prepare import Prepared, check_inputs, init_embeddings, prepare_data
 def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, dev: Dataset, out_dir: str | Path, *,
             tokenizer_file: str | Path, metric: str = "accuracy", embedding_table: np.ndarray | None = None,
             dev_teacher_logits: np.ndarray | None = None, provenance: dict | None = None,
-            threads: int | None = None, progress: bool = True) -> dict[str, Any]:
+            threads: int | None = None, progress: bool = True,
+            student_init: Callable[[Any, Prepared], dict] | None = None) -> dict[str, Any]:
     """Train a student and write its best checkpoint to `out_dir`; return the metrics (also in metrics.json).
 
     train: rows with gold labels (-1 = none) and, for the distillation losses, teacher logits (N, C).
     student_cfg: shape of the student; vocab_size/teacher_vocab_size are filled in from the pruned vocabulary.
     embedding_table: the teacher's (Vt, Dt) input embeddings, for embed_init="teacher".
+    student_init: (model, prepared data) -> note; runs after the embedding init and before the logit loop (the
+        transformer family's teacher-layer init and layer-wise stage, `edgekd.distill.tinybert`).
     """
     t_start = time.perf_counter()
     torch.set_num_threads(threads or os.cpu_count() or 1)
@@ -52,11 +55,14 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     model = fam.build(prep.student_cfg)
     table, embed_info = init_embeddings(cfg, prep.vocab, prep.student_cfg.embed_dim, prep.tokenizer, embedding_table)
     fam.init_embeddings(model, table)
+    init_info = student_init(model, prep) if student_init is not None else None
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tok_path = write_clean_tokenizer(prep.tokenizer, out.parent)
     try:
         record = _record(cfg, prep, dev, metric, fam.param_counts(model), embed_info, provenance)
+        if init_info is not None:
+            record["student_init"] = init_info
         if dev_teacher_logits is not None:
             record["teacher_dev"] = score(metric, dev.labels, dev_teacher_logits.argmax(-1))
         keeper = BestCheckpoint(out, model, prep, tok_path, record, dev, metric, dev_teacher_logits, cfg.patience,

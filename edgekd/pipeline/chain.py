@@ -35,7 +35,8 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         Stage("augment", aug_key, step(steps.augment), data=aug_data, artifacts=("transfer.jsonl",)),
         Stage("label", {"max_length": cfg.label_max_length, "bf16": cfg.label_bf16}, step(steps.label),
               deps=("teacher", "augment"), artifacts=("cache/logits.npy",)),
-        Stage("distill", {"distill": cfg.distill.to_dict(), "student": asdict(cfg.student)},
+        Stage("distill", {"distill": cfg.distill.to_dict(), "student": asdict(cfg.student),
+                          **({"layerwise": cfg.layerwise.to_dict()} if cfg.student.family == "transformer" else {})},
               step(steps.student, gold_only=False), deps=("teacher", "augment", "label"),
               data=dev.fingerprint(), artifacts=("student/model.safetensors",)),
     ]

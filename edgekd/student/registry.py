@@ -15,6 +15,8 @@ from edgekd_contract.checkpoint import StudentConfig
 FAMILIES: dict[str, str] = {
     "bilstm": "edgekd.student.bilstm",
     "siamese_bilstm": "edgekd.student.bilstm",
+    "transformer": "edgekd.student.transformer",
+    "transformer_pair": "edgekd.student.transformer",
 }
 
 
