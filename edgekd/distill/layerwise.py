@@ -91,7 +91,7 @@ def layerwise_distill(model, teacher, tr: Encoded, kept: np.ndarray, teacher_ids
                 opt.step()
                 steps += 1
                 for k, v in terms.items():
-                    totals[k] += float(v)
+                    totals[k] += v.item()
                 if deadline is not None and time.perf_counter() > deadline:
                     stopped = "time budget"
                     break
