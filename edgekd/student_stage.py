@@ -53,7 +53,8 @@ def student_config(task: Task, shape: StudentShape = StudentShape()) -> StudentC
         return StudentConfig(kind="transformer_pair" if task.pair else "transformer", task=task.name,
                              labels=task.label_names, embed_dim=width, hidden_size=width,
                              mlp_size=shape.mlp_size or 4 * width, dropout=shape.dropout, max_length=shape.max_length,
-                             num_layers=shape.num_layers, num_heads=shape.num_heads, max_positions=512)
+                             num_layers=shape.num_layers, num_heads=shape.num_heads,
+                             max_positions=2 * shape.max_length + 3)   # [CLS] a [SEP] b [SEP]
     return StudentConfig(kind="siamese_bilstm" if task.pair else "bilstm", task=task.name,
                          labels=task.label_names, embed_dim=shape.embed_dim,
                          hidden_size=shape.hidden_size or (300 if task.pair else 150),
