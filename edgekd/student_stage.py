@@ -87,7 +87,7 @@ def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *,
 
     tdir = teacher_dir_files(teacher)
     init = None
-    if scfg.transformer and cfg.loss != "ce":
+    if scfg.transformer and cfg.loss != "ce" and not cfg.init_from:
         from .distill.tinybert import tinybert_init
 
         init = tinybert_init(tdir, layerwise, progress=progress)

@@ -1,4 +1,4 @@
-"""`edgekd distill`: train the BiLSTM student on teacher logits (transfer set or original rows) or, with
+"""`edgekd distill`: train a student (the BiLSTM, or --student transformer) on teacher logits (transfer set or original rows) or, with
 --no-distill, on gold labels only (the baseline that measures the distillation gain)."""
 from __future__ import annotations
 
@@ -57,6 +57,11 @@ from .common import data_options, friendly_errors
               help="Transformer: transfer rows of the layer-wise stage (embedding/attention/hidden MSE; 0 skips it).")
 @click.option("--layerwise-init", type=click.Choice(("teacher", "random")), default="teacher", show_default=True,
               help="Transformer: start from the teacher's mapped layers (needs its width) or at random.")
+@click.option("--freeze-embeddings", is_flag=True,
+              help="Keep the word-piece table as initialised (no gradient, no optimizer state: faster steps).")
+@click.option("--init-from", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Continue from this student checkpoint (same kind; same training rows, hence the same "
+                   "vocabulary); skips the embedding init and the transformer's teacher init and layer-wise stage.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=int, default=None, help="torch threads (default: all cores).")
 @click.option("--teacher-dev/--no-teacher-dev", default=True, show_default=True,
@@ -66,7 +71,7 @@ from .common import data_options, friendly_errors
 def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_distill, loss, alpha, temperature,
             optimizer, lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows, time_budget,
             embed_dim, hidden_size, mlp_size, dropout, max_length, embed_init, family, layers, heads, layerwise_rows,
-            layerwise_init, seed, threads, teacher_dev, progress):
+            layerwise_init, freeze_embeddings, init_from, seed, threads, teacher_dev, progress):
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
     from ..student_stage import StudentShape, run_distill, summary_line
 
@@ -77,7 +82,8 @@ def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_dist
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature, optimizer=optimizer,
                         lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, epochs=epochs, patience=patience,
                         eval_every=eval_every, max_train_rows=max_train_rows, time_budget_min=time_budget,
-                        embed_init=embed_init, seed=seed)
+                        embed_init=embed_init, freeze_embeddings=freeze_embeddings,
+                        init_from=str(init_from) if init_from else None, seed=seed)
     shape = StudentShape(embed_dim, hidden_size, mlp_size, dropout, max_length, family=family, num_layers=layers,
                          num_heads=heads)
     lcfg = LayerwiseConfig(init=layerwise_init, rows=layerwise_rows, seed=seed)

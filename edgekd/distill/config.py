@@ -37,6 +37,10 @@ class DistillConfig:
     embed_init: str = "teacher"        # "teacher" (PCA of its table) | "random" | path to a word2vec/GloVe text file
     embed_std: float = DEFAULT_STD
     min_count: int = 1                 # a word piece must occur this often in training to get its own row
+    freeze_embeddings: bool = False    # keep the word-piece table as initialised (no gradient, no optimizer state)
+    init_from: str | None = None       # a student checkpoint to continue from: same kind, same vocabulary (train on
+                                       # the same rows); replaces the embedding init and the transformer's
+                                       # teacher-layer init and layer-wise stage
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -57,7 +57,7 @@ def layerwise_distill(model, teacher, tr: Encoded, kept: np.ndarray, teacher_ids
     lmap = uniform_layer_map(s_cfg.num_hidden_layers, t_cfg.num_hidden_layers)
     proj = (torch.nn.Linear(s_cfg.hidden_size, t_cfg.hidden_size) if s_cfg.hidden_size != t_cfg.hidden_size
             else torch.nn.Identity())      # TinyBERT's learned W_h, shared by all layers; not exported
-    params = list(model.parameters()) + list(proj.parameters())
+    params = [p for p in [*model.parameters(), *proj.parameters()] if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr)
     s_rec, t_rec = QKRecorder(model.bert), QKRecorder(teacher.bert)
     kept_t = torch.from_numpy(np.asarray(kept, dtype=np.int64))

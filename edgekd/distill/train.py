@@ -55,7 +55,12 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     model = fam.build(prep.student_cfg)
     table, embed_info = init_embeddings(cfg, prep.vocab, prep.student_cfg.embed_dim, prep.tokenizer, embedding_table)
     fam.init_embeddings(model, table)
-    init_info = student_init(model, prep) if student_init is not None else None
+    if cfg.freeze_embeddings:
+        fam.word_embeddings(model).requires_grad_(False)
+    if cfg.init_from:
+        init_info = warm_start(model, prep, cfg.init_from)
+    else:
+        init_info = student_init(model, prep) if student_init is not None else None
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tok_path = write_clean_tokenizer(prep.tokenizer, out.parent)
@@ -79,6 +84,19 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     finally:
         torch.use_deterministic_algorithms(det_before)
         shutil.rmtree(tok_path.parent, ignore_errors=True)
+
+
+def warm_start(model, prep: Prepared, checkpoint_dir: str | Path) -> dict:
+    """Load a previous checkpoint of the same kind trained over the same vocabulary into `model`."""
+    from ..student.checkpoint import load_checkpoint
+    from ..tasks import DataError
+
+    cfg, old, vocab_map = load_checkpoint(checkpoint_dir)
+    if cfg.kind != model.cfg.kind or not np.array_equal(vocab_map, prep.vocab.vocab_map):
+        raise DataError(f"{checkpoint_dir}: a {cfg.kind} student over another vocabulary than this run's "
+                        f"{model.cfg.kind} (--init-from needs the same kind and the same training rows)")
+    family(cfg.kind).load_flat_state_dict(model, family(cfg.kind).flat_state_dict(old))
+    return {"init": "checkpoint", "checkpoint": str(checkpoint_dir)}
 
 
 class BestCheckpoint:

@@ -25,6 +25,10 @@ def init_embeddings(model: BertStudent, table: np.ndarray) -> None:
         model.bert.embeddings.word_embeddings.weight[:len(table)].copy_(torch.from_numpy(table))
 
 
+def word_embeddings(model: BertStudent) -> torch.nn.Parameter:
+    return model.bert.embeddings.word_embeddings.weight
+
+
 def param_counts(model: BertStudent) -> dict[str, int]:
     total = sum(p.numel() for p in model.parameters())
     embed = model.bert.embeddings.word_embeddings.weight.numel()
