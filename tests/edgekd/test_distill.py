@@ -186,3 +186,20 @@ def test_linear_schedule_is_applied_and_recorded(tmp_path, sst2, tiny_teacher_di
     b = run(tmp_path, "l", rows, dev, tiny_teacher_dir, epochs=1, patience=0, lr_schedule="linear")
     assert a["history"][-1]["train_loss"] != b["history"][-1]["train_loss"]
     assert b["distill_config"]["lr_schedule"] == "linear"
+
+
+def test_freeze_embeddings_and_init_from(tmp_path, sst2, tiny_teacher_dir):
+    """--freeze-embeddings leaves the table as initialised; --init-from starts from a checkpoint (same rows) and
+    refuses one over another vocabulary."""
+    from edgekd.tasks import DataError
+
+    rows, dev = sst2
+    run(tmp_path, "a", rows, dev, tiny_teacher_dir, patience=0)
+    rec = run(tmp_path, "b", rows, dev, tiny_teacher_dir, patience=0, freeze_embeddings=True,
+              init_from=str(tmp_path / "a"))
+    assert rec["student_init"] == {"init": "checkpoint", "checkpoint": str(tmp_path / "a")}
+    a, b = load_numpy_weights(tmp_path / "a"), load_numpy_weights(tmp_path / "b")
+    assert np.array_equal(a["embedding.weight"], b["embedding.weight"])          # frozen from a's table
+    assert not np.array_equal(a["lstm.weight_hh_l0"], b["lstm.weight_hh_l0"])     # the rest trained on
+    with pytest.raises(DataError, match="another vocabulary"):
+        run(tmp_path, "c", rows.subset(np.arange(50)), dev, tiny_teacher_dir, init_from=str(tmp_path / "a"))
