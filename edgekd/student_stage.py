@@ -6,7 +6,7 @@ produce the same student for the same settings. Importing this module does not l
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,8 @@ def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *,
     if scfg.transformer and cfg.loss != "ce" and not cfg.init_from:
         from .distill.tinybert import tinybert_init
 
+        if layerwise.time_budget_min is None and cfg.time_budget_min:   # at most half of the student's budget
+            layerwise = replace(layerwise, time_budget_min=cfg.time_budget_min / 2)
         init = tinybert_init(tdir, layerwise, progress=progress)
     embed_init = cfg.embed_init
     table = teacher_embedding_table(tdir) if embed_init == "teacher" or Path(embed_init).is_file() else None
