@@ -156,7 +156,8 @@ def load_data(task_name: str, data_dir: str | None, limit_train: int | None, lim
 
 
 def run_compare(task_name: str = "sst2", *, teacher: str | None = None, bundle: str | None = None,
-                baseline_bundle: str | None = None, transfer: str | None = None, logits: str | None = None,
+                baseline_bundle: str | None = None, extra_bundles: tuple[tuple[str, str], ...] = (),
+                transfer: str | None = None, logits: str | None = None,
                 data_dir: str | None = None, work: str | None = None, limit_train: int | None = None,
                 limit_dev: int | None = None, skip: Sequence[str] = (), cfg: CompareConfig = CompareConfig(),
                 ft: FastTextSettings = FastTextSettings(), tfidf: TfidfSettings = TfidfSettings(),
@@ -172,7 +173,7 @@ def run_compare(task_name: str = "sst2", *, teacher: str | None = None, bundle: 
     set_thread_env(cfg.threads)
     load_start = os.getloadavg()
     try:
-        src = Sources(teacher=teacher, bundle=bundle, baseline_bundle=baseline_bundle,
+        src = Sources(teacher=teacher, bundle=bundle, baseline_bundle=baseline_bundle, extra_bundles=extra_bundles,
                       train=(items_of(train), np.asarray(train.labels)), transfer=tr, dev=(dev_items, dev_labels),
                       work=work or f"runs/bench/{task.name}")
         include = [k for k in SYSTEM_KEYS if k not in skip]
@@ -236,6 +237,9 @@ def method_notes(rows: Sequence[dict[str, Any]], cfg: CompareConfig, load_start)
 @click.option("--bundle", type=click.Path(exists=True, file_okay=False), help="Distilled student bundle.")
 @click.option("--baseline-bundle", type=click.Path(exists=True, file_okay=False),
               help="Bundle of the same BiLSTM trained without distillation (edgekd distill --no-distill).")
+@click.option("--extra-bundle", "extra_bundles", multiple=True, metavar="NAME=BUNDLE",
+              help="Another student bundle (its int8 model) as row NAME-int8, e.g. a transformer student "
+                   "(repeatable).")
 @click.option("--transfer", type=click.Path(exists=True, dir_okay=False), help="Transfer set JSONL.")
 @click.option("--logits", type=click.Path(exists=True, file_okay=False), help="Teacher logits of --transfer.")
 @click.option("--work", type=click.Path(file_okay=False), help="Where fastText/TF-IDF artifacts go "
@@ -259,7 +263,7 @@ def method_notes(rows: Sequence[dict[str, Any]], cfg: CompareConfig, load_start)
 @click.option("--ft-cutoff", type=int, default=FastTextSettings.cutoff, show_default=True)
 @click.option("--ft-threads", type=int, default=FastTextSettings.threads, show_default=True)
 @click.option("--ft-dim", type=int, default=FastTextSettings.dim, show_default=True)
-def main(task, data_dir, teacher, bundle, baseline_bundle, transfer, logits, work, json_out, md_out, limit_train,
+def main(task, data_dir, teacher, bundle, baseline_bundle, extra_bundles, transfer, logits, work, json_out, md_out, limit_train,
          limit_dev, skip, quick, latency_samples, batch, throughput_items, threads, rounds, rss, rss_items, retrain,
          ft_epoch, ft_bucket, ft_cutoff, ft_threads, ft_dim):
     """Benchmark the distilled student against its teacher, a no-distillation BiLSTM, fastText and TF-IDF."""
@@ -272,8 +276,15 @@ def main(task, data_dir, teacher, bundle, baseline_bundle, transfer, logits, wor
     ft = replace(FastTextSettings(), epoch=ft_epoch, bucket=ft_bucket, cutoff=ft_cutoff, threads=ft_threads,
                  dim=ft_dim)
     say = lambda m: click.echo(f"compare: {m}", err=True)  # noqa: E731
+    extras = []
+    for spec in extra_bundles:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not Path(path).is_dir():
+            raise click.BadParameter(f"{spec!r}: expected NAME=BUNDLE_DIR", param_hint="--extra-bundle")
+        extras.append((name, path))
     try:
-        rec = run_compare(task, teacher=teacher, bundle=bundle, baseline_bundle=baseline_bundle, transfer=transfer,
+        rec = run_compare(task, teacher=teacher, bundle=bundle, baseline_bundle=baseline_bundle,
+                          extra_bundles=tuple(extras), transfer=transfer,
                           logits=logits, data_dir=data_dir, work=work, limit_train=limit_train, limit_dev=limit_dev,
                           skip=skip, cfg=cfg, ft=ft, retrain=retrain, progress=say)
     except (DataError, ValueError, OSError) as e:

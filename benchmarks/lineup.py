@@ -20,7 +20,7 @@ from . import tfidf_baseline as tfb
 from . import train_child
 from .common import Item
 
-SYSTEM_KEYS = ("teacher", "student", "nodistill", "fasttext-gold", "fasttext-transfer", "tfidf")
+SYSTEM_KEYS = ("teacher", "student", "nodistill", "extra", "fasttext-gold", "fasttext-transfer", "tfidf")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Sources:
     teacher: str | None = None
     bundle: str | None = None
     baseline_bundle: str | None = None
+    extra_bundles: tuple[tuple[str, str], ...] = ()                  # (row name, bundle): e.g. a second family
     train: tuple[Sequence[Item], np.ndarray] | None = None          # gold train items, labels
     transfer: tuple[Sequence[Item], np.ndarray] | None = None       # transfer items, teacher argmax labels
     dev: tuple[Sequence[Item], np.ndarray] | None = None            # for the unquantized fastText accuracy
@@ -124,6 +125,9 @@ def build_lineup(src: Sources, task, include: Sequence[str], threads: int, teach
                                                                       "nodistill", task, threads, ("fp32",)))
     else:
         notes.append("BiLSTM without distillation: not given (--baseline-bundle), row left out.")
+    for name, path in src.extra_bundles:
+        attempt("extra", f"bundle {name}", lambda name=name, path=path: student_entries(path, name, "student", task,
+                                                                                         threads, ("int8",)))
     why_ft = ftb.available()
     for key, data, what in (("fasttext-gold", src.train, "fastText on the gold train labels"),
                             ("fasttext-transfer", src.transfer, "fastText on the transfer set (teacher argmax)")):

@@ -6,7 +6,7 @@ produce the same student for the same settings. Importing this module does not l
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from edgekd_contract.checkpoint import StudentConfig
 
-from .distill.config import DistillConfig
+from .distill.config import DistillConfig, LayerwiseConfig
 from .inputs import DataOptions
 from .student.data import TrainRows
 from .student.embeddings import teacher_dir_files, teacher_embedding_table
@@ -22,20 +22,47 @@ from .tasks import DataError, Dataset, Task
 from .teacher.config import TEACHER
 
 
+FAMILIES = ("bilstm", "transformer")
+
+
 @dataclass(frozen=True)
 class StudentShape:
-    """The student's size; pair tasks use the paper's larger pair sizes unless overridden."""
+    """The student's family and size. BiLSTM: pair tasks use the paper's larger pair sizes unless overridden.
+    Transformer: `num_layers` layers of the teacher's width (MiniLM-L6: 384 wide, 12 heads, FFN 1536), so it can
+    start from the teacher's own layers; a narrower one (embed_dim, mlp_size, num_heads) starts random."""
 
-    embed_dim: int = 128
-    hidden_size: int | None = None   # None: 150 single, 300 pairs
-    mlp_size: int | None = None      # None: 200 single, 400 pairs
+    embed_dim: int = 128             # transformer: None -> 384
+    hidden_size: int | None = None   # None: 150 single, 300 pairs (transformer: = embed_dim)
+    mlp_size: int | None = None      # None: 200 single, 400 pairs (transformer: FFN width, 1536)
     dropout: float = 0.1
     max_length: int = 64
+    family: str = "bilstm"           # "bilstm" | "transformer"
+    num_layers: int = 3              # transformer only
+    num_heads: int = 12              # transformer only
+
+    def key_dict(self) -> dict:
+        """The fields that shape a student of this family (a BiLSTM's key is as before the transformer existed)."""
+        d = asdict(self)
+        if self.family == "bilstm":
+            for k in ("family", "num_layers", "num_heads"):
+                d.pop(k)
+        return d
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown student family {self.family!r}; known: {', '.join(FAMILIES)}")
 
 
 def student_config(task: Task, shape: StudentShape = StudentShape()) -> StudentConfig:
-    """The BiLSTM family's StudentConfig for `task`: paper sizes by default, 150/200 for single sentences and
-    300/400 for pairs (vocab_size is set by training)."""
+    """The StudentConfig for `task` (vocab_size is set by training). BiLSTM: paper sizes by default, 150/200 for
+    single sentences and 300/400 for pairs. Transformer: see `StudentShape`."""
+    if shape.family == "transformer":
+        width = shape.embed_dim if shape.embed_dim != StudentShape.embed_dim else 384
+        return StudentConfig(kind="transformer_pair" if task.pair else "transformer", task=task.name,
+                             labels=task.label_names, embed_dim=width, hidden_size=width,
+                             mlp_size=shape.mlp_size or 4 * width, dropout=shape.dropout, max_length=shape.max_length,
+                             num_layers=shape.num_layers, num_heads=shape.num_heads,
+                             max_positions=2 * shape.max_length + 3)   # [CLS] a [SEP] b [SEP]
     return StudentConfig(kind="siamese_bilstm" if task.pair else "bilstm", task=task.name,
                          labels=task.label_names, embed_dim=shape.embed_dim,
                          hidden_size=shape.hidden_size or (300 if task.pair else 150),
@@ -60,17 +87,27 @@ def teacher_dev_logits(teacher_dir: Path, task: Task, dev: Dataset, log=print) -
 
 def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *, teacher: str | None,
                   cfg: DistillConfig, scfg: StudentConfig, teacher_dev: bool = True, threads: int | None = None,
-                  progress: bool = True, provenance: dict | None = None, log=print) -> dict[str, Any]:
-    """Train one student (distilled, or gold-only when cfg.loss == "ce") and return its metrics record."""
+                  progress: bool = True, provenance: dict | None = None, log=print,
+                  layerwise: LayerwiseConfig = LayerwiseConfig()) -> dict[str, Any]:
+    """Train one student (distilled, or gold-only when cfg.loss == "ce") and return its metrics record.
+    Transformer students first go through TinyBERT's layer-wise stage (`layerwise`; distilled students only)."""
     from .distill.train import distill
 
     tdir = teacher_dir_files(teacher)
+    init = None
+    if scfg.transformer and cfg.loss != "ce" and not cfg.init_from:
+        from .distill.tinybert import tinybert_init
+
+        if layerwise.time_budget_min is None and cfg.time_budget_min:   # at most half of the student's budget
+            layerwise = replace(layerwise, time_budget_min=cfg.time_budget_min / 2)
+        init = tinybert_init(tdir, layerwise, progress=progress)
     embed_init = cfg.embed_init
     table = teacher_embedding_table(tdir) if embed_init == "teacher" or Path(embed_init).is_file() else None
     dev_teacher = teacher_dev_logits(tdir, task, dev, log=log) if teacher_dev else None
     return distill(cfg, scfg, rows, dev, out, tokenizer_file=tdir / "tokenizer.json", metric=task.metric,
                    embedding_table=table, dev_teacher_logits=dev_teacher,
-                   provenance={"teacher": str(tdir), **(provenance or {})}, threads=threads, progress=progress)
+                   provenance={"teacher": str(tdir), **(provenance or {})}, threads=threads, progress=progress,
+                   student_init=init)
 
 
 def training_rows(task: Task, train: Dataset | None, transfer: str | Path | None = None,
@@ -99,7 +136,8 @@ def training_rows(task: Task, train: Dataset | None, transfer: str | Path | None
 def run_distill(data: DataOptions, out: str | Path, *, teacher: str | None, cfg: DistillConfig,
                 shape: StudentShape = StudentShape(), no_distill: bool = False, transfer: str | Path | None = None,
                 logits_dir: str | Path | None = None, originals_only: bool = False, teacher_dev: bool = True,
-                threads: int | None = None, progress: bool = True, log=print) -> tuple[Task, dict[str, Any]]:
+                threads: int | None = None, progress: bool = True, log=print,
+                layerwise: LayerwiseConfig = LayerwiseConfig()) -> tuple[Task, dict[str, Any]]:
     """`edgekd distill`: check the inputs fit the mode, load the data and rows, train; (task, metrics record)."""
     if no_distill and (transfer or logits_dir):
         raise DataError("--no-distill trains on gold labels only; drop --transfer/--logits")
@@ -109,7 +147,8 @@ def run_distill(data: DataOptions, out: str | Path, *, teacher: str | None, cfg:
     t, train, dev = data.load(need_train=transfer is None)
     rows, provenance = training_rows(t, train, transfer, logits_dir, originals_only, reps=cfg.repr_weight > 0)
     rec = train_student(t, rows, dev, out, teacher=teacher, cfg=cfg, scfg=student_config(t, shape),
-                        teacher_dev=teacher_dev, threads=threads, progress=progress, provenance=provenance, log=log)
+                        teacher_dev=teacher_dev, threads=threads, progress=progress, provenance=provenance, log=log,
+                        layerwise=layerwise)
     return t, rec
 
 

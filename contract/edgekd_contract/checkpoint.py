@@ -19,6 +19,12 @@ Vt = teacher_vocab_size, F = 2H for "bilstm" and 8H for "siamese_bilstm"):
   lstm.*_reverse                               the same for the backward direction
   hidden.weight (M, F), hidden.bias (M,)       ReLU layer over the max-pooled (or siamese) features
   out.weight (C, M), out.bias (C,)             logits
+
+Transformer students ("transformer", "transformer_pair"; E = width, L = num_layers) hold a `transformers`
+BertModel plus a classifier, under their own torch state_dict names (`bert.*`, `classifier.*`; the exporters
+rebuild the module with `edgekd_exporters.bert_student`). Their word-embedding table has V + 2 rows: the pruned
+vocabulary, then [CLS] (id V) and [SEP] (id V + 1), which the model itself places around the word pieces.
+`hidden_size` equals E and `mlp_size` is the feed-forward width.
 """
 from __future__ import annotations
 
@@ -42,12 +48,14 @@ METRICS_FILE = "metrics.json"
 DEV_PREDICTIONS_FILE = "dev_predictions.json"
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE)
 
-KINDS = ("bilstm", "siamese_bilstm")
+KINDS = ("bilstm", "siamese_bilstm", "transformer", "transformer_pair")
+TRANSFORMER_KINDS = ("transformer", "transformer_pair")
+PAIR_KINDS = ("siamese_bilstm", "transformer_pair")
 
 
 @dataclass(frozen=True)
 class StudentConfig:
-    """Shape of a BiLSTM student. Pure data: constructing one never touches disk."""
+    """Shape of a student (BiLSTM or transformer). Pure data: constructing one never touches disk."""
 
     kind: str = "bilstm"
     task: str = "sst2"
@@ -59,6 +67,9 @@ class StudentConfig:
     mlp_size: int = 200
     dropout: float = 0.1
     max_length: int = 64           # per sentence, in word pieces
+    num_layers: int = 1            # transformer only: encoder layers
+    num_heads: int = 1             # transformer only: attention heads (embed_dim % num_heads == 0)
+    max_positions: int = 512       # transformer only: position-embedding rows (>= 2 * max_length + 3)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,6 +79,12 @@ class StudentConfig:
                 raise ValueError(f"StudentConfig.{name} must be >= 1")
         if len(self.labels) < 2:
             raise ValueError("StudentConfig.labels needs at least two labels")
+        if self.transformer:
+            if self.embed_dim % self.num_heads:
+                raise ValueError(f"StudentConfig.embed_dim {self.embed_dim} is not a multiple of num_heads "
+                                 f"{self.num_heads}")
+            if self.max_positions < 2 * self.max_length + 3:
+                raise ValueError(f"StudentConfig.max_positions {self.max_positions} < 2 * max_length + 3")
 
     @property
     def num_labels(self) -> int:
@@ -75,7 +92,11 @@ class StudentConfig:
 
     @property
     def pair(self) -> bool:
-        return self.kind == "siamese_bilstm"
+        return self.kind in PAIR_KINDS
+
+    @property
+    def transformer(self) -> bool:
+        return self.kind in TRANSFORMER_KINDS
 
     @property
     def feature_size(self) -> int:

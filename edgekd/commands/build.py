@@ -43,6 +43,10 @@ from .common import data_options, engine_options, friendly_errors, make_engine
                    "the baseline stays a plain gold-label student.")
 @click.option("--seed", type=int, default=None,
               help="Override the seed of the teacher's fine-tuning, the augmentation and the student.")
+@click.option("--student", type=click.Choice(("bilstm", "transformer")), default="bilstm", show_default=True,
+              help="Student family: the BiLSTM, or a TinyBERT-style transformer built from the teacher's own layers "
+                   "(layer-wise then logit distillation; no gold-label baseline).")
+@click.option("--layers", type=int, default=None, help="Transformer student layers (default 3).")
 @click.option("--no-baseline", is_flag=True, help="Skip the gold-label BiLSTM baseline.")
 @click.option("--no-profile", is_flag=True, help="Skip the profile stage.")
 @click.option("--force", multiple=True, help="Rerun this stage even if it is up to date (repeatable).")
@@ -51,8 +55,8 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @engine_options
 @friendly_errors
 def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
-          unlabeled, augment_unlabeled, loss, alpha, repr_weight, init_from, seed, no_baseline, no_profile, force,
-          threads, progress, engine_opts):
+          unlabeled, augment_unlabeled, loss, alpha, repr_weight, init_from, seed, student, layers, no_baseline,
+          no_profile, force, threads, progress, engine_opts):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
 
     Rerunning skips every stage whose inputs and config are unchanged; a changed option reruns exactly the
@@ -69,7 +73,7 @@ def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time
     overrides = dict(n_iter=n_iter, epochs=epochs, optimizer=optimizer, time_budget=time_budget,
                      teacher_examples=teacher_examples, no_pos=no_pos, baseline=not no_baseline,
                      profile=not no_profile, loss=loss, alpha=alpha, repr_weight=repr_weight,
-                     init_from=init_from, seed=seed)
+                     init_from=init_from, seed=seed, student=student, layers=layers)
     summary = run_build(data, out, preset=preset, overrides=overrides, teacher=teacher_id, device=device,
                         threads=threads, progress=progress, force=tuple(force),
                         label_engine=make_engine(engine_opts, threads=threads),

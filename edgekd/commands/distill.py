@@ -1,4 +1,4 @@
-"""`edgekd distill`: train the BiLSTM student on teacher logits (transfer set or original rows) or, with
+"""`edgekd distill`: train a student (the BiLSTM, or --student transformer) on teacher logits (transfer set or original rows) or, with
 --no-distill, on gold labels only (the baseline that measures the distillation gain)."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..distill.config import LR_SCHEDULES, OPTIMIZERS, DistillConfig
+from ..distill.config import LR_SCHEDULES, OPTIMIZERS, DistillConfig, LayerwiseConfig
 from .common import data_options, friendly_errors
 
 
@@ -32,9 +32,6 @@ from .common import data_options, friendly_errors
 @click.option("--repr-weight", type=float, default=0.0, show_default=True,
               help="Add this weight x MSE between a learned projection of the student's pooled state and the "
                    "teacher's sentence representation (needs --logits from `edgekd label --representations`).")
-@click.option("--init-from", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Start the student's encoder from a pre-distilled one (`edgekd pretrain-student`; same "
-                   "--embed-dim/--hidden-size).")
 @click.option("--optimizer", type=click.Choice(sorted(OPTIMIZERS, key=lambda o: o != DistillConfig.optimizer)),
               default=DistillConfig.optimizer, show_default=True,
               help="adam (lr 1e-3) or the paper's adadelta (lr 1.0, rho 0.95).")
@@ -54,6 +51,21 @@ from .common import data_options, friendly_errors
 @click.option("--max-length", type=int, default=64, show_default=True, help="Word pieces per sentence.")
 @click.option("--embed-init", default="teacher", show_default=True,
               help="teacher (PCA of the teacher's table) | random | PATH to a word2vec/GloVe text file.")
+@click.option("--student", "family", type=click.Choice(("bilstm", "transformer")), default="bilstm",
+              show_default=True, help="transformer: TinyBERT-style (BERT layers; --embed-dim is its width, default "
+                                      "384; --mlp-size its FFN, default 4x width).")
+@click.option("--layers", type=int, default=3, show_default=True, help="Transformer layers.")
+@click.option("--heads", type=int, default=12, show_default=True, help="Transformer attention heads.")
+@click.option("--layerwise-rows", type=int, default=20_000, show_default=True,
+              help="Transformer: transfer rows of the layer-wise stage (embedding/attention/hidden MSE; 0 skips it).")
+@click.option("--layerwise-init", type=click.Choice(("teacher", "random")), default="teacher", show_default=True,
+              help="Transformer: start from the teacher's mapped layers (needs its width) or at random.")
+@click.option("--freeze-embeddings", is_flag=True,
+              help="Keep the word-piece table as initialised (no gradient, no optimizer state: faster steps).")
+@click.option("--init-from", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Start from a checkpoint: a pre-distilled encoder from `edgekd pretrain-student` (its encoder is "
+                   "copied; same --embed-dim/--hidden-size), or a student of the same kind trained on the same rows "
+                   "(continued as a whole; skips the transformer's teacher init and layer-wise stage).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=int, default=None, help="torch threads (default: all cores).")
 @click.option("--teacher-dev/--no-teacher-dev", default=True, show_default=True,
@@ -61,8 +73,9 @@ from .common import data_options, friendly_errors
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @friendly_errors
 def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_distill, loss, alpha, temperature,
-            repr_weight, init_from, optimizer, lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows, time_budget,
-            embed_dim, hidden_size, mlp_size, dropout, max_length, embed_init, seed, threads, teacher_dev, progress):
+            repr_weight, optimizer, lr, lr_schedule, batch_size, epochs, patience, eval_every, max_train_rows,
+            time_budget, embed_dim, hidden_size, mlp_size, dropout, max_length, embed_init, family, layers, heads,
+            layerwise_rows, layerwise_init, freeze_embeddings, init_from, seed, threads, teacher_dev, progress):
     """Train a student; OUT/metrics.json records the dev metric, history, speed and parameter counts."""
     from ..student_stage import StudentShape, run_distill, summary_line
 
@@ -70,13 +83,18 @@ def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_dist
         alpha = 0.5 if loss == "hard_soft" and not no_distill else 0.0
     if no_distill and repr_weight:
         raise click.UsageError("--repr-weight distils the teacher's representation; it cannot go with --no-distill")
+    if lr is None and family == "transformer" and optimizer == "adam":
+        lr = 1e-4   # fine-tuning BERT layers: Adam's 1e-3 default is for the BiLSTM
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature,
-                        repr_weight=repr_weight, init_from=init_from, optimizer=optimizer,
+                        repr_weight=repr_weight, optimizer=optimizer,
                         lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, epochs=epochs, patience=patience,
                         eval_every=eval_every, max_train_rows=max_train_rows, time_budget_min=time_budget,
-                        embed_init=embed_init, seed=seed)
-    shape = StudentShape(embed_dim, hidden_size, mlp_size, dropout, max_length)
-    t, rec = run_distill(data, out, teacher=teacher_id, cfg=cfg, shape=shape, no_distill=no_distill,
+                        embed_init=embed_init, freeze_embeddings=freeze_embeddings,
+                        init_from=str(init_from) if init_from else None, seed=seed)
+    shape = StudentShape(embed_dim, hidden_size, mlp_size, dropout, max_length, family=family, num_layers=layers,
+                         num_heads=heads)
+    lcfg = LayerwiseConfig(init=layerwise_init, rows=layerwise_rows, seed=seed)
+    t, rec = run_distill(data, out, teacher=teacher_id, cfg=cfg, shape=shape, no_distill=no_distill, layerwise=lcfg,
                          transfer=transfer, logits_dir=logits_dir, originals_only=originals_only,
                          teacher_dev=teacher_dev, threads=threads, progress=progress,
                          log=lambda m: click.echo(m, err=True))

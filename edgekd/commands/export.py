@@ -8,7 +8,8 @@ import click
 from edgekd_exporters.bundle import PRECISIONS
 from edgekd_exporters.quantize import PRESETS
 
-PRESET_HELP = f"Quantization preset: {' | '.join(PRESETS)} (see edgekd_exporters.quantize)."
+PRESET_HELP = (f"Quantization preset: {' | '.join(PRESETS)} (see edgekd_exporters.quantize); default means the "
+               "student family's default (transformer students: transformer, int8 MatMuls).")
 
 
 @click.command("export")

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
+from edgekd_runtime.numpy_backend import NUMPY_KINDS
 from edgekd_runtime.profile import DeviceProfile, ProfileError
 
 from ..metrics import score
@@ -61,7 +62,11 @@ def plan_systems(profile: DeviceProfile, manifest, bundle: Path, teacher: str, t
     notes, specs = [], []
     ort = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(profile.onnxruntime).items()}
     models = sorted(manifest.models, key=lambda m: (m.precision != "int8", m.file))
-    for backend in STUDENT_BACKENDS:
+    backends = STUDENT_BACKENDS
+    if manifest.student.get("kind", "bilstm") not in NUMPY_KINDS:
+        backends = tuple(b for b in STUDENT_BACKENDS if b != "numpy")
+        notes.append(f"The numpy backend does not run {manifest.student.get('kind')} bundles: onnxruntime only.")
+    for backend in backends:
         for m in models:
             specs.append({"kind": "student", "bundle": str(bundle), "backend": backend, "model": m.file,
                           "threads": profile.threads, "ort": ort})

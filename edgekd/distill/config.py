@@ -1,4 +1,5 @@
-"""DistillConfig: the student's training settings (torch-free; the loss name is checked against `edgekd.losses`)."""
+"""DistillConfig: the student's training settings, and LayerwiseConfig: the transformer student's layer-wise stage
+(torch-free; the loss name is checked against `edgekd.losses`)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
@@ -23,7 +24,6 @@ class DistillConfig:
     alpha: float = 0.0                 # weight of hard-label CE in the mix
     temperature: float = 1.0           # for "kl"
     repr_weight: float = 0.0           # weight of the representation MSE (needs teacher representations); 0 = off
-    init_from: str | None = None       # a pre-distilled encoder (`edgekd pretrain-student`) to start from
     optimizer: str = "adam"            # "adam" | "adadelta"
     lr: float | None = None            # None: 1.0 for adadelta, 1e-3 for adam
     rho: float = 0.95                  # AdaDelta decay
@@ -38,6 +38,11 @@ class DistillConfig:
     embed_init: str = "teacher"        # "teacher" (PCA of its table) | "random" | path to a word2vec/GloVe text file
     embed_std: float = DEFAULT_STD
     min_count: int = 1                 # a word piece must occur this often in training to get its own row
+    freeze_embeddings: bool = False    # keep the word-piece table as initialised (no gradient, no optimizer state)
+    init_from: str | None = None       # a checkpoint to start from: a pre-distilled encoder (`edgekd pretrain-student`:
+                                       # its encoder is copied) or a student of the same kind and vocabulary (all of
+                                       # it is loaded); replaces the transformer's teacher-layer init and layer-wise
+                                       # stage
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -72,7 +77,7 @@ class DistillConfig:
         """`to_dict` without the settings that are off at their default value, so that adding an option leaves
         the keys of earlier builds unchanged."""
         d = self.to_dict()
-        for k in ("repr_weight", "init_from"):
+        for k in ("repr_weight", "init_from", "freeze_embeddings"):
             if not d[k]:
                 d.pop(k)
         return d
@@ -82,3 +87,25 @@ def gold_only(cfg: DistillConfig) -> DistillConfig:
     """The same recipe on the gold labels only: the no-distill baseline (no teacher knowledge of any kind, so
     not a pre-distilled encoder either)."""
     return replace(cfg, loss="ce", alpha=0.0, repr_weight=0.0, init_from=None)
+
+
+@dataclass(frozen=True)
+class LayerwiseConfig:
+    """Settings of the intermediate-layer stage (TinyBERT's task-specific distillation, step one)."""
+
+    init: str = "teacher"            # "teacher": start from the teacher's mapped layers (needs its width) | "random"
+    rows: int = 20_000               # transfer rows used (seeded subset); 0 skips the stage
+    epochs: int = 1
+    batch_size: int = 32
+    lr: float = 1e-4
+    time_budget_min: float | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.init not in ("teacher", "random"):
+            raise ValueError(f"LayerwiseConfig.init must be 'teacher' or 'random', got {self.init!r}")
+        if self.rows < 0 or self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("LayerwiseConfig: rows >= 0, epochs >= 1, batch_size >= 1 and lr > 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -43,7 +43,7 @@ def predict_logits(model, enc: Encoded, batch_size: int = 256) -> np.ndarray:
 
 def make_optimizer(cfg: DistillConfig, model) -> torch.optim.Optimizer:
     """AdaDelta (the paper's) or Adam; Adam uses the fused kernel where available (3-4x faster steps on CPU)."""
-    params = list(model.parameters())
+    params = [p for p in model.parameters() if p.requires_grad]   # a frozen table gets no optimizer state
     if cfg.optimizer == "adadelta":
         return torch.optim.Adadelta(params, lr=cfg.learning_rate, rho=cfg.rho)
     try:

@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -33,13 +33,16 @@ from .prepare import Prepared, check_inputs, init_embeddings, prepare_data
 def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, dev: Dataset, out_dir: str | Path, *,
             tokenizer_file: str | Path, metric: str = "accuracy", embedding_table: np.ndarray | None = None,
             dev_teacher_logits: np.ndarray | None = None, provenance: dict | None = None,
-            threads: int | None = None, progress: bool = True) -> dict[str, Any]:
+            threads: int | None = None, progress: bool = True,
+            student_init: Callable[[Any, Prepared], dict] | None = None) -> dict[str, Any]:
     """Train a student and write its best checkpoint to `out_dir`; return the metrics (also in metrics.json).
 
     train: rows with gold labels (-1 = none) and, for the distillation losses, teacher logits (N, C) (and, for
     cfg.repr_weight > 0, the teacher's representations (N, D)).
     student_cfg: shape of the student; vocab_size/teacher_vocab_size are filled in from the pruned vocabulary.
     embedding_table: the teacher's (Vt, Dt) input embeddings, for embed_init="teacher".
+    student_init: (model, prepared data) -> note; runs after the embedding init and before the logit loop (the
+        transformer family's teacher-layer init and layer-wise stage, `edgekd.distill.tinybert`).
     """
     t_start = time.perf_counter()
     torch.set_num_threads(threads or os.cpu_count() or 1)
@@ -53,15 +56,19 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     model = fam.build(prep.student_cfg)
     table, embed_info = init_embeddings(cfg, prep.vocab, prep.student_cfg.embed_dim, prep.tokenizer, embedding_table)
     fam.init_embeddings(model, table)
+    if cfg.freeze_embeddings:
+        fam.word_embeddings(model).requires_grad_(False)
     if cfg.init_from:
-        from ..pretrain import init_from_pretrained
-
-        embed_info = {**embed_info, **init_from_pretrained(model, prep.vocab, cfg.init_from)}
+        init_info = init_from_checkpoint(model, prep, cfg.init_from)
+    else:
+        init_info = student_init(model, prep) if student_init is not None else None
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tok_path = write_clean_tokenizer(prep.tokenizer, out.parent)
     try:
         record = _record(cfg, prep, dev, metric, fam.param_counts(model), embed_info, provenance)
+        if init_info is not None:
+            record["student_init"] = init_info
         if dev_teacher_logits is not None:
             record["teacher_dev"] = score(metric, dev.labels, dev_teacher_logits.argmax(-1))
         keeper = BestCheckpoint(out, model, prep, tok_path, record, dev, metric, dev_teacher_logits, cfg.patience,
@@ -78,6 +85,31 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
     finally:
         torch.use_deterministic_algorithms(det_before)
         shutil.rmtree(tok_path.parent, ignore_errors=True)
+
+
+def init_from_checkpoint(model, prep: Prepared, checkpoint_dir: str | Path) -> dict:
+    """Start `model` from a checkpoint: a pre-distilled encoder (`edgekd pretrain-student`, task "pretrain") has
+    its encoder copied (`edgekd.pretrain.init_from_pretrained`); any other checkpoint must be a student of the same
+    kind over the same vocabulary, and is loaded whole (training continues)."""
+    from edgekd_contract.checkpoint import StudentConfig
+
+    from ..pretrain import PRETRAIN_TASK, init_from_pretrained
+    from ..student.checkpoint import load_checkpoint
+    from ..tasks import DataError
+
+    if StudentConfig.read(checkpoint_dir).task == PRETRAIN_TASK:
+        if not hasattr(model, "encoder"):
+            raise DataError(f"{checkpoint_dir}: a pre-distilled BiLSTM encoder cannot start a {model.cfg.kind} student")
+        try:
+            return {"init": "pretrained_encoder", **init_from_pretrained(model, prep.vocab, checkpoint_dir)}
+        except ValueError as e:
+            raise DataError(str(e)) from None
+    cfg, old, vocab_map = load_checkpoint(checkpoint_dir)
+    if cfg.kind != model.cfg.kind or not np.array_equal(vocab_map, prep.vocab.vocab_map):
+        raise DataError(f"{checkpoint_dir}: a {cfg.kind} student over another vocabulary than this run's "
+                        f"{model.cfg.kind} (--init-from needs the same kind and the same training rows)")
+    family(cfg.kind).load_flat_state_dict(model, family(cfg.kind).flat_state_dict(old))
+    return {"init": "checkpoint", "checkpoint": str(checkpoint_dir)}
 
 
 class BestCheckpoint:

@@ -3,7 +3,6 @@ validate -> profile, each a content-hashed stage (see stages.py) over the librar
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
@@ -38,13 +37,14 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         Stage("augment", aug_key, step(steps.augment), data=aug_data, artifacts=("transfer.jsonl",)),
         Stage("label", label_key, step(steps.label),
               deps=("teacher", "augment"), artifacts=("cache/logits.npy",)),
-        Stage("distill", {"distill": cfg.distill.key_dict(), "student": asdict(cfg.student), **init_key(cfg)},
+        Stage("distill", {"distill": cfg.distill.key_dict(), "student": cfg.student.key_dict(), **init_key(cfg),
+                          **({"layerwise": cfg.layerwise.to_dict()} if cfg.student.family == "transformer" else {})},
               step(steps.student, gold_only=False), deps=("teacher", "augment", "label"),
               data=dev.fingerprint(), artifacts=("student/model.safetensors",)),
     ]
     if cfg.baseline:
         stages.append(Stage("baseline", {"distill": cfg.gold_distill().key_dict(),
-                                         "student": asdict(cfg.student)},
+                                         "student": cfg.student.key_dict()},
                             step(steps.student, gold_only=True), deps=("teacher",), data=data_fp,
                             artifacts=("student/model.safetensors",)))
     stages += [

@@ -107,7 +107,7 @@ def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
         dcfg = cfg.distill
     rec = train_student(task, rows, ctx.inp.dev, d / "student", teacher=teacher_dir(up), cfg=dcfg,
                         scfg=student_config(task, cfg.student), threads=ctx.inp.threads, progress=ctx.inp.progress,
-                        log=ctx.log)
+                        log=ctx.log, layerwise=cfg.layerwise)
     ctx.log(summary_line(task, rec))
     return {"dir": str(d / "student"), "dev": rec.get("dev", {}), "teacher_dev": rec.get("teacher_dev"),
             "params": rec.get("params"), "train_rows": rec.get("train_rows"), "wall_s": rec.get("wall_s")}

@@ -106,6 +106,10 @@ def init_embeddings(model: BiLSTMClassifier, table: np.ndarray) -> None:
         model.embedding.weight.copy_(torch.from_numpy(table))
 
 
+def word_embeddings(model: BiLSTMClassifier) -> nn.Parameter:
+    return model.embedding.weight
+
+
 def param_counts(model: BiLSTMClassifier) -> dict[str, int]:
     total = sum(p.numel() for p in model.parameters())
     embed = model.embedding.weight.numel()

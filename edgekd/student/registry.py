@@ -15,6 +15,8 @@ from edgekd_contract.checkpoint import StudentConfig
 FAMILIES: dict[str, str] = {
     "bilstm": "edgekd.student.bilstm",
     "siamese_bilstm": "edgekd.student.bilstm",
+    "transformer": "edgekd.student.transformer",
+    "transformer_pair": "edgekd.student.transformer",
 }
 
 
@@ -23,6 +25,7 @@ class StudentFamily(Protocol):
 
     def build(self, cfg: StudentConfig): ...                          # the torch module, freshly initialised
     def init_embeddings(self, model, table: np.ndarray) -> None: ...  # install the (V, E) initial word-piece table
+    def word_embeddings(self, model): ...                             # the (V, E) word-piece Parameter
     def param_counts(self, model) -> dict[str, int]: ...              # {"total", "embedding", "without_embeddings"}
     def flat_state_dict(self, model) -> dict: ...                     # tensors under the checkpoint's names
     def load_flat_state_dict(self, model, tensors: dict) -> None: ...  # the inverse

@@ -75,7 +75,7 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
     ckpt = require_checkpoint(checkpoint_dir)
     _check_target(out)
     src = _read_source(ckpt, label_names)
-    spec = get_preset(quant)
+    spec = get_preset(quant, src.cfg.kind)
     t0 = time.perf_counter()
     fp32 = build_graph(src.cfg, load_numpy_weights(src.ckpt))
     int8 = quantize(fp32, spec) if precision in ("int8", "both") else None

@@ -61,7 +61,12 @@ def lstm_tensors(weights: Mapping[str, np.ndarray], hidden: int) -> tuple[np.nda
 
 
 def build_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
-    """The fp32 ModelProto of the student `cfg` (a StudentConfig) with checkpoint tensors `weights`."""
+    """The fp32 ModelProto of the student `cfg` (a StudentConfig) with checkpoint tensors `weights`.
+    Transformer students are exported by `bert_student` (torch.onnx.export; needs torch and transformers)."""
+    if cfg.transformer:
+        from .bert_student import build_transformer_graph
+
+        return build_transformer_graph(cfg, weights)
     H = cfg.hidden_size
     _check_shapes(cfg, weights)
     W, R, B = lstm_tensors(weights, H)

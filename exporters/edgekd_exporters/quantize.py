@@ -65,13 +65,19 @@ PRESETS: dict[str, QuantSpec] = {
     "all-int8": QuantSpec(name="all-int8", matmul="int8"),            # smallest; check the budget
     "lstm-only": QuantSpec(name="lstm-only", embedding="fp32"),       # embedding stays fp32
     "non-vnni": QuantSpec(name="non-vnni", reduce_range=True),        # older x86 (AVX2 without VNNI)
+    # transformer students: every weight MatMul int8 (dynamic, per channel), int8 word embeddings; no LSTM
+    "transformer": QuantSpec(name="transformer", lstm="fp32", matmul="int8"),
 }
+# what "default" means per student family (a transformer's weight is all in its MatMuls)
+FAMILY_DEFAULTS = {"transformer": "transformer", "transformer_pair": "transformer"}
 
 
-def get_preset(spec: str | QuantSpec) -> QuantSpec:
-    """A QuantSpec from a preset name (or the spec itself)."""
+def get_preset(spec: str | QuantSpec, kind: str | None = None) -> QuantSpec:
+    """A QuantSpec from a preset name (or the spec itself); "default" is the student kind's default."""
     if isinstance(spec, QuantSpec):
         return spec
+    if spec == "default" and kind in FAMILY_DEFAULTS:
+        spec = FAMILY_DEFAULTS[kind]
     try:
         return PRESETS[spec]
     except KeyError:

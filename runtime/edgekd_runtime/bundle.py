@@ -123,7 +123,8 @@ class Bundle:
             raise ValueError("threads must be >= 1")
         v = open_bundle(path, model=model, check_hashes=verify, decode=(backend == "numpy"))
         if backend == "numpy":
-            from .numpy_backend import NumpyGraph
+            from .numpy_backend import NumpyGraph, check_student_kind
+            check_student_kind(v.manifest)
             runner = NumpyGraph(v.graph)
         else:
             from .ort_backend import OrtBackend

@@ -11,13 +11,24 @@ from typing import Any
 import numpy as np
 
 from . import numpy_qops  # noqa: F401  (registers the quantization ops)
-from .errors import ModelFormatError, UnsupportedOpError
+from .errors import BackendUnavailableError, ModelFormatError, UnsupportedOpError
+from .manifest import Manifest
 from .numpy_lstm import prepare_dq_lstm, prepare_lstm, run_lstm
 from .numpy_ops import MS, OPS
 from .onnx_proto import Model, Node
 
 _LSTMS = {("", "LSTM"): prepare_lstm, (MS, "DynamicQuantizeLSTM"): prepare_dq_lstm}
 _KNOWN_DOMAINS = {"", "ai.onnx", MS}
+NUMPY_KINDS = ("bilstm", "siamese_bilstm")   # student kinds this backend runs (manifest `student.kind`)
+
+
+def check_student_kind(manifest: Manifest) -> None:
+    """BackendUnavailableError for a bundle whose student this backend does not run (a transformer)."""
+    kind = manifest.student.get("kind", "bilstm")
+    if kind not in NUMPY_KINDS:
+        raise BackendUnavailableError(f"the numpy backend runs BiLSTM bundles only ({', '.join(NUMPY_KINDS)}); this "
+                                      f"bundle's student is {kind!r}: use backend='onnxruntime' (edgekd-run "
+                                      "--backend onnxruntime, the default)")
 
 
 def _domain(node: Node) -> str:

@@ -234,3 +234,20 @@ def test_siamese_representation_loss(tmp_path, glue_dir, tiny_teacher_dir):
                   tokenizer_file=tiny_teacher_dir / "tokenizer.json", metric="f1",
                   embedding_table=teacher_embedding_table(tiny_teacher_dir), threads=1, progress=False)
     assert rec["distill_config"]["repr_weight"] == 1.0 and np.isfinite(rec["history"][-1]["train_loss"])
+
+
+def test_freeze_embeddings_and_init_from(tmp_path, sst2, tiny_teacher_dir):
+    """--freeze-embeddings leaves the table as initialised; --init-from starts from a checkpoint (same rows) and
+    refuses one over another vocabulary."""
+    from edgekd.tasks import DataError
+
+    rows, dev = sst2
+    run(tmp_path, "a", rows, dev, tiny_teacher_dir, patience=0)
+    rec = run(tmp_path, "b", rows, dev, tiny_teacher_dir, patience=0, freeze_embeddings=True,
+              init_from=str(tmp_path / "a"))
+    assert rec["student_init"] == {"init": "checkpoint", "checkpoint": str(tmp_path / "a")}
+    a, b = load_numpy_weights(tmp_path / "a"), load_numpy_weights(tmp_path / "b")
+    assert np.array_equal(a["embedding.weight"], b["embedding.weight"])          # frozen from a's table
+    assert not np.array_equal(a["lstm.weight_hh_l0"], b["lstm.weight_hh_l0"])     # the rest trained on
+    with pytest.raises(DataError, match="another vocabulary"):
+        run(tmp_path, "c", rows.subset(np.arange(50)), dev, tiny_teacher_dir, init_from=str(tmp_path / "a"))

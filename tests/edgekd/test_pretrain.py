@@ -100,7 +100,7 @@ def test_distill_init_from_and_cli(tmp_path, pretrained, glue_dir, tiny_teacher_
     r = CliRunner().invoke(main, [*base, "--out", str(tmp_path / "s"), "--init-from", str(out / "student")])
     assert r.exit_code == 0, r.output
     rec = json.loads((tmp_path / "s" / "metrics.json").read_text())
-    assert rec["embeddings"]["init_from"] == str(out / "student") and rec["embeddings"]["embedding_rows_copied"] > 0
+    assert rec["student_init"]["init_from"] == str(out / "student") and rec["student_init"]["embedding_rows_copied"] > 0
     r = CliRunner().invoke(main, [*base[:-12], "--embed-dim", "16", "--hidden-size", "6", "--mlp-size", "4",
                                   "--max-length", "32", "--max-train-rows", "100", "--threads", "1",
                                   "--no-progress", "--no-teacher-dev", "--out", str(tmp_path / "w"),

@@ -135,9 +135,14 @@ def test_every_checkpoint_kind_has_a_family_with_the_hooks():
     for kind in KINDS:
         fam = family(kind)
         m = fam.build(tiny(kind))
-        assert m.cfg.kind == kind and fam.param_counts(m)["embedding"] == m.cfg.vocab_size * m.cfg.embed_dim
+        emb = fam.word_embeddings(m)       # transformers add two rows after the vocabulary: [CLS], [SEP]
+        extra = 2 if m.cfg.transformer else 0
+        assert m.cfg.kind == kind and tuple(emb.shape) == (m.cfg.vocab_size + extra, m.cfg.embed_dim)
+        assert fam.param_counts(m)["embedding"] == emb.numel()
         table = np.arange(m.cfg.vocab_size * m.cfg.embed_dim, dtype=np.float32).reshape(m.cfg.vocab_size, -1)
         fam.init_embeddings(m, table)
-        assert np.array_equal(fam.flat_state_dict(m)["embedding.weight"].numpy(), table)
+        assert np.array_equal(fam.word_embeddings(m).detach().numpy()[:m.cfg.vocab_size], table)
+        names = set(fam.flat_state_dict(m))
+        assert any(n.endswith("embedding.weight") or n.endswith("word_embeddings.weight") for n in names)
     with pytest.raises(ValueError, match="unknown student kind 'gpt'"):
         family("gpt")
