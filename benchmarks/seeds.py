@@ -91,7 +91,8 @@ def _trainer(task, dev, teacher: str, scfg, threads, progress):
     def train(d: Path, rows, cfg):
         done = d / METRICS_FILE
         rec = json.loads(done.read_text()) if done.is_file() else None
-        if rec is None or rec.get("distill_config") != cfg.to_dict() or load_dev_predictions(d) is None:
+        finished = rec is not None and "stopped" in rec      # a killed run leaves its best-so-far metrics only
+        if not finished or rec.get("distill_config") != cfg.to_dict() or load_dev_predictions(d) is None:
             rec = train_student(task, rows, dev, d, teacher=teacher, cfg=cfg, scfg=scfg, threads=threads,
                                 progress=progress, log=lambda m: None)
         return rec["dev"][task.metric], rec["history"][-1][task.metric], load_dev_predictions(d)

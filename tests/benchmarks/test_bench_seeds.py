@@ -55,3 +55,34 @@ def test_cli_rejects_bad_seed_list(tmp_path):
     r = CliRunner().invoke(main, [str(tmp_path), "--seeds", "0,x", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "comma-separated integers" in r.output
 
+
+
+def test_a_finished_student_is_reused_and_a_killed_one_retrained(tmp_path, monkeypatch):
+    import json
+
+    import edgekd.student_stage as stage
+    from benchmarks.seeds import _trainer
+    from edgekd.distill.config import DistillConfig
+
+    cfg, calls = DistillConfig(), []
+
+    class Task:
+        metric = "accuracy"
+
+    def fake_train(task, rows, dev, d, **kw):
+        calls.append(d)
+        rec = {"distill_config": kw["cfg"].to_dict(), "dev": {"accuracy": 0.9}, "history": [{"accuracy": 0.8}],
+               "stopped": "epochs done"}
+        (d / "metrics.json").write_text(json.dumps(rec))
+        return rec
+
+    monkeypatch.setattr(stage, "train_student", fake_train)
+    for name, rec in (("done", {"stopped": "epochs done"}), ("killed", {})):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "metrics.json").write_text(json.dumps({**rec, "distill_config": cfg.to_dict(), "dev": {"accuracy": 0.5},
+                                                    "history": [{"accuracy": 0.5}]}))
+        (d / "dev_predictions.json").write_text(json.dumps({"predictions": [0, 1]}))
+    train = _trainer(Task(), None, "teacher", None, 1, False)
+    assert train(tmp_path / "done", None, cfg)[0] == 0.5 and calls == []
+    assert train(tmp_path / "killed", None, cfg)[0] == 0.9 and calls == [tmp_path / "killed"]
