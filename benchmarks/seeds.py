@@ -85,6 +85,7 @@ def run_seeds(build_dir: Path, seeds: tuple[int, ...], out: Path, threads: int |
 def _trainer(task, dev, teacher: str, scfg, threads, progress):
     """train(dir, rows, cfg) -> (best dev metric, final dev metric, dev predictions), reusing a finished student
     trained with the same settings in `dir`."""
+    from edgekd.distill.config import DistillConfig
     from edgekd.student_stage import train_student
     from edgekd_contract.checkpoint import METRICS_FILE, load_dev_predictions
 
@@ -92,7 +93,8 @@ def _trainer(task, dev, teacher: str, scfg, threads, progress):
         done = d / METRICS_FILE
         rec = json.loads(done.read_text()) if done.is_file() else None
         finished = rec is not None and "stopped" in rec      # a killed run leaves its best-so-far metrics only
-        if not finished or rec.get("distill_config") != cfg.to_dict() or load_dev_predictions(d) is None:
+        same = finished and DistillConfig.from_dict(rec["distill_config"]) == cfg   # fields added later: defaults
+        if not same or load_dev_predictions(d) is None:
             rec = train_student(task, rows, dev, d, teacher=teacher, cfg=cfg, scfg=scfg, threads=threads,
                                 progress=progress, log=lambda m: None)
         return rec["dev"][task.metric], rec["history"][-1][task.metric], load_dev_predictions(d)
