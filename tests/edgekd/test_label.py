@@ -35,17 +35,21 @@ def transfer(tmp_path_factory, glue_dir):
 
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory, transfer, teacher):
-    """An uninterrupted run: bf16 (where the CPU has it) with CHUNK rows per chunk."""
+def _uninterrupted(out, transfer, teacher, representation=False):
+    """An uninterrupted run on 1 thread: bf16 (where the CPU has it) with CHUNK rows per chunk; its folder."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        out = tmp_path_factory.mktemp("ref")
-        label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False)
-        return load_logits(out, transfer)
+        label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False,
+                           representation=representation)
+        return out
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, transfer, teacher):
+    return load_logits(_uninterrupted(tmp_path_factory.mktemp("ref"), transfer, teacher), transfer)
 
 
 def test_cache_equals_direct_logits_and_is_reused(tmp_path, transfer, teacher, capsys):
@@ -214,15 +218,9 @@ def test_resume_after_external_sigkill_equals_uninterrupted(tmp_path, tiny_teach
 
 @pytest.fixture(scope="module")
 def reference_reps(tmp_path_factory, transfer, teacher):
-    """An uninterrupted run that also keeps the teacher's representations."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        out = tmp_path_factory.mktemp("ref_reps")
-        label_transfer_set(transfer, teacher, out, chunk_rows=CHUNK, bf16=BF16, progress=False, representation=True)
-        return load_logits(out, transfer), np.array(load_representations(out))
-    finally:
-        torch.set_num_threads(before)
+    """An uninterrupted run that also keeps the teacher's representations: (logits, representations)."""
+    out = _uninterrupted(tmp_path_factory.mktemp("ref_reps"), transfer, teacher, representation=True)
+    return load_logits(out, transfer), np.array(load_representations(out))
 
 
 def test_representations_equal_the_teachers_cls_state(tmp_path, transfer, teacher, reference, reference_reps):
