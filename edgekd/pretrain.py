@@ -2,7 +2,7 @@
 representation on unlabeled text, once, then start task students from it (`edgekd distill|build --init-from`).
 
     corpus    every sentence of the given files (plain lines or JSONL {text} / {text, text_pair}) and of the
-              training splits of the named GLUE tasks (text only: their labels are never read), deduplicated
+              training splits of the named GLUE tasks (text only: the loader parses their labels, nothing uses them), deduplicated
               and streamed into one JSONL
     label     the teacher's last-layer [CLS] state for each sentence, in a resumable representation cache
     train     the student encoder + a learned projection, MSE to that state, no labels, no task head
@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -63,9 +66,10 @@ def _has_pairs(path: str | Path) -> bool:
         for line in f:
             if line.strip():
                 try:
-                    return isinstance(json.loads(line), dict) and "text_pair" in json.loads(line)
+                    first = json.loads(line)
                 except json.JSONDecodeError:
                     return False
+                return isinstance(first, dict) and "text_pair" in first
     return False
 
 
@@ -134,9 +138,6 @@ def pretrain_encoder(cfg: PretrainConfig, texts: tuple[str, ...], reps: np.ndarr
                      progress: bool = True, log=print) -> dict:
     """Train the encoder on (texts, teacher representations) and save it as a student checkpoint in `out_dir`.
     2% of the rows (at least 1, at most 2,000) are held out to report the representation MSE after each epoch."""
-    import os
-    import time
-
     import torch
 
     from .distill.config import DistillConfig
@@ -191,8 +192,6 @@ def pretrain_encoder(cfg: PretrainConfig, texts: tuple[str, ...], reps: np.ndarr
     try:
         save_checkpoint(out, scfg, model, vocab.vocab_map, tok_path, record)
     finally:
-        import shutil
-
         shutil.rmtree(tok_path.parent, ignore_errors=True)
     return record
 

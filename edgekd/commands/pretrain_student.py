@@ -14,7 +14,7 @@ from .common import friendly_errors
               help="Unlabeled text: plain lines, or JSONL {text} / {text, text_pair} (both sides are used). "
                    "Repeatable.")
 @click.option("--glue", default="", help="Also use the training TEXT of these GLUE tasks (comma-separated, e.g. "
-                                         "sst2,mrpc,rte,cola); their labels are never read.")
+                                         "sst2,mrpc,rte,cola); their labels are not used.")
 @click.option("--data-dir", default=None, help="GLUE root (default: $EDGEKD_GLUE_DIR or a shared/data/glue nearby).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder: corpus.jsonl, label/ (representation cache, resumable), student/ (the encoder).")
