@@ -156,13 +156,18 @@ def main(task, labelled, seeds, aug_iter, out, results, data_dir, threads):
 
 def write_results(out: Path, results: Path, settings: dict) -> list[dict]:
     """Gather every finished cell under OUT (this run's and earlier ones) into the results files."""
-    cells = [{**json.loads(p.read_text()), "examples_seen": _seen(p.parent)}
-             for p in sorted(out.glob("n*/seed*/cell.json"))]
+    cells = [_with_seen(json.loads(p.read_text()), p.parent) for p in sorted(out.glob("n*/seed*/cell.json"))]
     results.mkdir(parents=True, exist_ok=True)
     (results / "few_labels.json").write_text(json.dumps({"settings": settings, "cells": cells}, indent=2,
                                                         sort_keys=True) + "\n")
     (results / "few_labels.md").write_text(markdown(cells) + "\n")
     return cells
+
+
+def _with_seen(rec: dict, cell: Path) -> dict:
+    """`rec` with the examples its students saw, read from the cell's runs (kept from the record when a cell was
+    restored from committed results without its run folders)."""
+    return rec | {"examples_seen": _seen(cell) or rec.get("examples_seen", {})}
 
 
 def _seen(cell: Path) -> dict:
