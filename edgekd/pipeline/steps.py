@@ -126,6 +126,22 @@ def export(ctx: Ctx, d: Path, up: dict) -> dict:
             "metrics": json.loads(json.dumps(man.metrics, default=str))}
 
 
+# How far the runtime's int8 dev score may sit from the one the exporter measured. onnxruntime's dynamic int8
+# quantizes activations per tensor, so a row's logits depend on the rows batched with it, and the runtime batches
+# by length while the exporter batches in file order. Measured on SST-2 dev, batch 1 vs the runtime's batches:
+# BiLSTM int8 99.89% argmax agreement (max |dlogit| 0.06), 3-layer transformer int8 99.20% (0.86).
+RUNTIME_SCORE_TOLERANCE = {"bilstm": 0.005, "transformer": 0.01}
+
+
+def check_runtime_score(metric: str, got: dict, recorded: dict, family: str) -> float:
+    """The tolerance used; raises if the runtime's dev score is further than it from the exporter's."""
+    tol = RUNTIME_SCORE_TOLERANCE[family]
+    if metric in recorded and abs(recorded[metric] - got[metric]) > tol:
+        raise RuntimeError(f"runtime dev {metric} {got[metric]:.4f} differs from the export's {recorded[metric]:.4f} "
+                           f"by more than {tol}: the bundle does not behave as validated")
+    return tol
+
+
 def validate(ctx: Ctx, d: Path, up: dict) -> dict:
     """Load the bundle the way a device would (checksums verified) and re-score dev through the runtime."""
     from edgekd_runtime import Bundle
@@ -137,10 +153,9 @@ def validate(ctx: Ctx, d: Path, up: dict) -> dict:
     items = list(zip(dev.texts, dev.text_pairs)) if task.pair else list(dev.texts)
     got = score(task.metric, dev.labels, b.predict(items).label_ids)
     recorded = up["export"]["outputs"]["metrics"].get("int8_vs_fp32_dev", {}).get("int8", {})
-    if recorded and abs(recorded.get(task.metric, got[task.metric]) - got[task.metric]) > 0.005:
-        raise RuntimeError(f"runtime dev {task.metric} {got[task.metric]:.4f} differs from the export's "
-                           f"{recorded[task.metric]:.4f}: the bundle does not behave as validated")
-    (d / "validate.json").write_text(json.dumps({"runtime_dev": got, "export_dev": recorded}, indent=2) + "\n")
+    tol = check_runtime_score(task.metric, got, recorded, ctx.cfg.student.family)
+    (d / "validate.json").write_text(json.dumps({"runtime_dev": got, "export_dev": recorded, "tolerance": tol},
+                                                indent=2) + "\n")
     return {"runtime_dev": got}
 
 

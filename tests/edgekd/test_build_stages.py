@@ -1,6 +1,8 @@
 """The stage runner: skip when up to date, rerun exactly the affected stages, and say why."""
 from __future__ import annotations
 
+import pytest
+
 from edgekd.pipeline.stages import Stage, run_stages
 
 
@@ -159,3 +161,15 @@ def test_few_labels_preset_seed_and_baseline_epochs(glue_dir):
                       dev=load_split("sst2", "dev", glue_dir))
     stages = {s.name: s for s in make_stages(cfg, inp, log=lambda m: None)}
     assert stages["baseline"].config["distill"] == gold.key_dict() and "profile" not in stages
+
+
+def test_runtime_score_check_allows_the_familys_batching_drift_and_no_more():
+    from edgekd.pipeline.steps import check_runtime_score
+
+    rec = {"accuracy": 0.8761}
+    assert check_runtime_score("accuracy", {"accuracy": 0.8819}, rec, "transformer") == 0.01
+    with pytest.raises(RuntimeError, match="0.8819 differs from the export's 0.8761 by more than 0.005"):
+        check_runtime_score("accuracy", {"accuracy": 0.8819}, rec, "bilstm")
+    with pytest.raises(RuntimeError, match="does not behave as validated"):
+        check_runtime_score("accuracy", {"accuracy": 0.8900}, rec, "transformer")
+    assert check_runtime_score("f1", {"f1": 0.5}, {}, "bilstm") == 0.005      # nothing recorded: nothing to compare
