@@ -24,3 +24,22 @@ def test_markdown_rows_gaps_and_means():
     assert "examples seen" not in md
     cells[2]["examples_seen"] = {"baseline": 60000, "distilled": 108378}
     assert "seed 0: 60,000 / 108,378 / 0" in markdown(cells).split("**2000 labels**")[1]
+
+
+def test_write_results_keeps_a_restored_cells_counts_and_prefers_the_runs(tmp_path):
+    import json
+
+    from benchmarks.few_labels import write_results
+
+    restored = cell(500, 0, 0.8, 0.7, 0.78, 0.78) | {"examples_seen": {"baseline": 15000, "distilled": 108378}}
+    fresh = cell(500, 1, 0.8, 0.7, 0.79, 0.79) | {"examples_seen": {"baseline": 1}}   # stale: the runs win
+    for c in (restored, fresh):
+        d = tmp_path / "out" / "n500" / f"seed{c['seed']}"
+        d.mkdir(parents=True)
+        (d / "cell.json").write_text(json.dumps(c))
+    m = tmp_path / "out" / "n500" / "seed1" / "plain" / "distill" / "student"
+    m.mkdir(parents=True)
+    (m / "metrics.json").write_text(json.dumps({"train_examples_seen": 4242}))
+    cells = write_results(tmp_path / "out", tmp_path / "res", {})
+    assert [c["examples_seen"] for c in cells] == [{"baseline": 15000, "distilled": 108378}, {"distilled": 4242}]
+    assert json.loads((tmp_path / "res" / "few_labels.json").read_text())["cells"][0]["seed"] == 0
