@@ -211,6 +211,19 @@ def heldout_mse(model, loss, enc, reps: np.ndarray) -> float:
     return total / max(1, len(order))
 
 
+def zero_head(model) -> None:
+    """Zero every parameter outside the encoder. The head is never used here (only the [CLS] state is), but a
+    teacher without a 2-label head gets a fresh random one, which would change the weights hash (the
+    representation cache's key) on every run, so a rerun could never reuse its cache."""
+    import torch
+
+    prefix = model.base_model_prefix + "."
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if not name.startswith(prefix):
+                p.zero_()
+
+
 def run_pretrain(out: str | Path, *, corpus: Iterable[str | Path] = (), glue: Iterable[str] = (),
                  data_dir: str | None = None, teacher: str | None = None, cfg: PretrainConfig = PretrainConfig(),
                  bf16: bool = True, threads: int | None = None, progress: bool = True, log=print) -> dict:
@@ -229,7 +242,8 @@ def run_pretrain(out: str | Path, *, corpus: Iterable[str | Path] = (), glue: It
     counts = write_corpus(corpus_texts(corpus, glue, data_dir), out / "corpus.jsonl")
     log(f"pretrain: corpus {counts['written']:,} sentences ({counts['read']:,} read, {counts['duplicate']:,} "
         f"duplicates and {counts['blank']:,} blank dropped)")
-    t = load_teacher(teacher, 2, device="cpu")          # its head (fine-tuned or fresh) is not used
+    t = load_teacher(teacher, 2, device="cpu")
+    zero_head(t.model)
     cache = label_transfer_set(out / "corpus.jsonl", t, out / "label", bf16=bf16, progress=progress,
                                representation=True)
     texts = tuple(json.loads(line)["text"] for line in open(out / "corpus.jsonl", encoding="utf-8"))

@@ -108,3 +108,17 @@ def test_distill_init_from_and_cli(tmp_path, pretrained, glue_dir, tiny_teacher_
     assert r.exit_code != 0 and "embedding 8" in r.output
     r = CliRunner().invoke(main, ["pretrain-student", "--out", str(tmp_path / "p")])
     assert r.exit_code == 2 and "--corpus" in r.output
+
+
+def test_a_rerun_reuses_the_representation_cache_of_a_teacher_without_a_2_label_head(tmp_path, corpus, glue_dir):
+    """The packaged MiniLM has no head: the fresh one must not change the cache key between runs."""
+    from tests.conftest import make_tiny_teacher
+
+    teacher = make_tiny_teacher(tmp_path / "t3", load_split("sst2", "train", glue_dir, limit=300).texts, num_labels=3)
+    kw = dict(corpus=[corpus / "plain.txt"], teacher=str(teacher), cfg=PretrainConfig(max_length=16, epochs=1, **SHAPE),
+              bf16=False, threads=1, progress=False, log=lambda m: None)
+    run_pretrain(tmp_path / "out", **kw)
+    first = json.loads((tmp_path / "out" / "label" / "cache.json").read_text())
+    run_pretrain(tmp_path / "out", **kw)           # before the fix: "stale cache, teacher_hash differs"
+    again = json.loads((tmp_path / "out" / "label" / "cache.json").read_text())
+    assert again["key"] == first["key"]
