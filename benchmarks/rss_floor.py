@@ -17,11 +17,17 @@ import sys
 # Nothing else at module level: the child's first reading is the bare interpreter (the parent imports the rest).
 
 FIELDS = ("VmRSS", "RssAnon", "RssFile", "VmHWM")
-VARIANTS = (("onnxruntime", 1, 512), ("onnxruntime", 1, 256), ("onnxruntime", 2, 512), ("onnxruntime", 2, 256),
-            ("numpy", 1, 512))
+# (backend, threads, max_tokens, Bundle.load session options): the defaults, the token cap, and onnxruntime's
+# memory options (the arena off; initializers outside the arena).
+VARIANTS = (("onnxruntime", 1, 512, {}), ("onnxruntime", 1, 256, {}), ("onnxruntime", 2, 512, {}),
+            ("onnxruntime", 2, 256, {}), ("onnxruntime", 1, 512, {"mem_arena": False}),
+            ("onnxruntime", 1, 512, {"session_config": {"session.use_device_allocator_for_initializers": "1"}}),
+            ("numpy", 1, 512, {}))
 
 
 def _status() -> dict:
+    """VmRSS, RssAnon, RssFile and VmHWM in MB. Not `edgekd_runtime.rss`: importing the runtime package imports
+    numpy, and the child's first reading must be the bare interpreter."""
     out = {}
     with open("/proc/self/status") as f:
         lines = f.read().splitlines()
@@ -32,7 +38,7 @@ def _status() -> dict:
     return out
 
 
-def child(bundle: str, texts: str, backend: str, threads: int, max_tokens: int, one_node: str) -> list:
+def child(bundle: str, texts: str, backend: str, threads: int, max_tokens: int, options: dict, one_node: str) -> list:
     """The steps of one fresh process, [(step, {field: MB})]; `one_node`: an ONNX file with a single Identity node."""
     steps = [("interpreter", _status())]
     import numpy  # noqa: F401
@@ -49,7 +55,7 @@ def child(bundle: str, texts: str, backend: str, threads: int, max_tokens: int, 
     from edgekd_runtime import Bundle
     from edgekd_runtime.bench import bench_items
     steps.append(("edgekd_runtime", _status()))
-    b = Bundle.load(bundle, backend=backend, threads=threads)
+    b = Bundle.load(bundle, backend=backend, threads=threads, **options)
     steps.append(("Bundle.load", _status()))
     items, _ = bench_items(b, texts, None)
     for x in items[:300]:
@@ -63,7 +69,8 @@ def child(bundle: str, texts: str, backend: str, threads: int, max_tokens: int, 
 def markdown(runs: list[dict]) -> str:
     out = []
     for r in runs:
-        out += [f"**{r['backend']}, {r['threads']} thread(s), max_tokens {r['max_tokens']}**: peak "
+        opts = f", {json.dumps(r['options'])}" if r.get("options") else ""
+        out += [f"**{r['backend']}, {r['threads']} thread(s), max_tokens {r['max_tokens']}{opts}**: peak "
                 f"{r['steps'][-1][1]['VmHWM']} MB", "", "| step | RSS MB | + MB | anonymous | file-backed | peak |",
                 "|---|---|---|---|---|---|"]
         prev = 0.0
@@ -92,10 +99,10 @@ def measure(bundle: str, texts: str) -> list[dict]:
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         model = one_node_model(Path(tmp) / "one_node.onnx")
-        for backend, threads, cap in VARIANTS:
-            args = json.dumps([bundle, texts, backend, threads, cap, model])
+        for backend, threads, cap, options in VARIANTS:
+            args = json.dumps([bundle, texts, backend, threads, cap, options, model])
             p = subprocess.run([sys.executable, __file__, "--child", args], capture_output=True, text=True, check=True)
-            runs.append({"backend": backend, "threads": threads, "max_tokens": cap,
+            runs.append({"backend": backend, "threads": threads, "max_tokens": cap, "options": options,
                          "steps": json.loads(p.stdout.strip().splitlines()[-1])})
     return runs
 
