@@ -19,12 +19,19 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @click.option("--preset", type=click.Choice(PRESETS), default="quick", show_default=True,
               help="quick: ~10-15 min on 2 CPU cores; paper: Tang et al. settings on all the data; few-labels: a "
                    "small labelled train file plus --unlabeled text (see benchmarks/few_labels.py).")
-@click.option("--device", default="cpu-2t", show_default=True, help="Device profile for the profile stage.")
+@click.option("--device", default="host", show_default=True,
+              help="Device profile for the profile stage: 'host' profiles this machine (a profile generated from "
+                   "its CPU, written beside the results); a name from devices/ or a .toml path must describe this "
+                   "host, which is checked before the first stage.")
 @click.option("--n-iter", type=int, default=None, help="Override the augmentation rounds per example.")
 @click.option("--epochs", type=int, default=None, help="Override the student's epochs.")
 @click.option("--optimizer", type=click.Choice(tuple(OPTIMIZERS)), default=None,
               help="Override the student's optimizer.")
 @click.option("--time-budget", type=float, default=None, help="Stop student training after this many minutes.")
+@click.option("--caps/--no-caps", default=True, show_default=True,
+              help="The quick preset's stage time caps (teacher 3.5, labelling 2, student 2.5, baseline 1 minute), "
+                   "which keep it near 15 minutes on any 2-core CPU; --no-caps trains the teacher a full epoch and "
+                   "labels the whole transfer set (about 37 minutes on a 2-core AVX2 CPU, 13 with AMX).")
 @click.option("--teacher-examples", type=int, default=None, help="Override the teacher's training subset size.")
 @click.option("--no-pos", is_flag=True, help="Disable POS-guided replacement (no tagger needed); recorded.")
 @click.option("--unlabeled", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
@@ -54,7 +61,7 @@ from .common import data_options, engine_options, friendly_errors, make_engine
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @engine_options
 @friendly_errors
-def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, teacher_examples, no_pos,
+def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time_budget, caps, teacher_examples, no_pos,
           unlabeled, augment_unlabeled, loss, alpha, repr_weight, init_from, seed, student, layers, no_baseline,
           no_profile, force, threads, progress, engine_opts):
     """Teacher -> augment -> label -> distill (+ no-distill baseline) -> export int8 -> validate -> profile.
@@ -73,7 +80,7 @@ def build(data, out, teacher_id, preset, device, n_iter, epochs, optimizer, time
     overrides = dict(n_iter=n_iter, epochs=epochs, optimizer=optimizer, time_budget=time_budget,
                      teacher_examples=teacher_examples, no_pos=no_pos, baseline=not no_baseline,
                      profile=not no_profile, loss=loss, alpha=alpha, repr_weight=repr_weight,
-                     init_from=init_from, seed=seed, student=student, layers=layers)
+                     init_from=init_from, seed=seed, student=student, layers=layers, caps=caps)
     summary = run_build(data, out, preset=preset, overrides=overrides, teacher=teacher_id, device=device,
                         threads=threads, progress=progress, force=tuple(force),
                         label_engine=make_engine(engine_opts, threads=threads),

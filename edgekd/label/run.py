@@ -30,15 +30,21 @@ from .. import __version__
 from ..teacher.config import TEACHER
 from .engine import Chunk, LocalEngine
 from .store import (FORMAT, HEADER, LOGITS, PROGRESS, REPS, CacheError, LogitsCache, StaleCache, clear_unit,
+                    labelled_rows,
                     header_differences, index_transfer, log_note, read_cache_json)
 
 
 def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, *,
                        max_length: int = TEACHER.max_length, bf16: bool = False, chunk_rows: int = 4096,
                        rebuild: bool = False, progress: bool = True, max_tokens: int = TEACHER.max_tokens,
-                       limit: int | None = None, engine=None, representation: bool = False) -> LogitsCache:
+                       limit: int | None = None, engine=None, representation: bool = False,
+                       time_budget_s: float | None = None) -> LogitsCache:
     """Label the first `limit` (default all) rows of a transfer set with `teacher` (an edgekd Teacher) on
-    `engine` (default: `LocalEngine()`, this process; `RayEngine(...)` for an actor pool)."""
+    `engine` (default: `LocalEngine()`, this process; `RayEngine(...)` for an actor pool).
+
+    With `time_budget_s`, chunks are labelled in a seeded random order and labelling stops after the first chunk
+    that ends past the budget: the cache is then complete with the chunks it got (`header["chunks_done"]`; the
+    others stay zero), `labelled_rows` gives their rows, and a later call with a larger or no budget resumes it."""
     from ..teacher.model import REPRESENTATION, bf16_enabled, weights_hash
 
     engine = engine or LocalEngine()
@@ -58,7 +64,7 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
     unit = Path(out_dir)
     header = {"format": FORMAT, "edgekd_version": __version__, "key": key, "complete": False,
               "teacher_source": teacher.source, "transfer_path": str(Path(transfer_path).resolve()),
-              "n_chunks": n_chunks, "chunks": [0, n_chunks], "row_range": [0, rows]}
+              "n_chunks": n_chunks, "chunks": [0, n_chunks], "row_range": [0, rows], "time_budget_s": time_budget_s}
 
     reused = _reuse_or_clear(unit, header, rebuild)
     if reused is not None:
@@ -67,20 +73,33 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
     if not (unit / HEADER).exists():
         _write_json_atomic(unit / HEADER, header)
     mms, done = _open_arrays(unit, key, rows, n_chunks)
-    todo = [Chunk(c, c * chunk_rows, min(rows, (c + 1) * chunk_rows)) for c in range(n_chunks) if c not in done]
+    todo = [Chunk(c, c * chunk_rows, min(rows, (c + 1) * chunk_rows)) for c in chunk_order(n_chunks, time_budget_s)
+            if c not in done]
     t0 = time.perf_counter()
     stats: dict = {}
     labelled = _label_chunks(engine, teacher, idx, mms, unit, key, todo, done,
                              dict(max_length=max_length, max_tokens=max_tokens, bf16=bf16,
-                                  representation=representation), progress, stats)
+                                  representation=representation), progress, stats,
+                             deadline=None if time_budget_s is None else t0 + time_budget_s)
     wall = time.perf_counter() - t0
     del mms
     header.update(complete=True, stats={"rows_labelled_this_run": labelled, "label_s": round(wall, 3),
                                         "sentences_per_s": round(labelled / wall, 1) if wall > 0 else None,
                                         **stats})
+    if len(done) < n_chunks:          # stopped by the time budget: progress.json stays, for a later resume
+        header.update(chunks_done=sorted(done), rows_labelled=int(labelled_rows(header).size))
+    else:
+        (unit / PROGRESS).unlink(missing_ok=True)
     _write_json_atomic(unit / HEADER, header)
-    (unit / PROGRESS).unlink(missing_ok=True)
     return LogitsCache(unit, header, labelled)
+
+
+def chunk_order(n_chunks: int, time_budget_s: float | None) -> list[int]:
+    """Chunk indices in labelling order: in file order, or (with a time budget, which may stop early) in a fixed
+    random order, so a budget-cut cache samples the whole transfer set and not only the originals written first."""
+    if time_budget_s is None:
+        return list(range(n_chunks))
+    return [int(c) for c in np.random.default_rng(0).permutation(n_chunks)]
 
 
 def _reuse_or_clear(unit: Path, header: dict, rebuild: bool) -> LogitsCache | None:
@@ -97,6 +116,10 @@ def _reuse_or_clear(unit: Path, header: dict, rebuild: bool) -> LogitsCache | No
         raise StaleCache(f"{unit / HEADER}: stale cache, " + "; ".join(why) + ". It was made for another "
                          "teacher, transfer set or setting: pass --rebuild (rebuild=True) to relabel from "
                          "scratch, or choose another --out")
+    elif old.get("chunks_done") is not None and _wants_more(old, header) and (unit / PROGRESS).is_file():
+        log_note(f"resuming {unit}: {len(old['chunks_done'])} of {old['n_chunks']} chunks were labelled within "
+                 f"a {old.get('time_budget_s')} s budget")
+        return None
     elif old.get("complete") and (unit / LOGITS).is_file() and (not old["key"].get("representation")
                                                                  or (unit / REPS).is_file()):
         r0, r1 = header["row_range"]
@@ -106,6 +129,11 @@ def _reuse_or_clear(unit: Path, header: dict, rebuild: bool) -> LogitsCache | No
         log_note(f"{unit}: header says complete but an array file is missing; relabelling")
         clear_unit(unit)
     return None
+
+
+def _wants_more(old: dict, new: dict) -> bool:
+    """Whether a budget-cut cache should be continued: the new call has no budget or a larger one."""
+    return new.get("time_budget_s") is None or new["time_budget_s"] > (old.get("time_budget_s") or 0)
 
 
 def _open_arrays(unit: Path, key: dict, rows: int, n_chunks: int) -> tuple[dict[str, np.ndarray], set[int]]:
@@ -135,9 +163,9 @@ def _open_arrays(unit: Path, key: dict, rows: int, n_chunks: int) -> tuple[dict[
 
 
 def _label_chunks(engine, teacher, idx, mms: dict[str, np.ndarray], unit: Path, key: dict, todo: list[Chunk],
-                  done: set[int], run_kw: dict, progress: bool, stats: dict) -> int:
+                  done: set[int], run_kw: dict, progress: bool, stats: dict, deadline: float | None = None) -> int:
     """Commit each chunk the engine finishes into the memmaps, flushing them and recording progress after each
-    one; the rows labelled."""
+    one; the rows labelled. Past `deadline` (perf_counter time) it stops after the chunk in hand."""
     from tqdm.auto import tqdm
 
     size = {ch.index: ch.stop - ch.start for ch in todo}
@@ -160,8 +188,10 @@ def _label_chunks(engine, teacher, idx, mms: dict[str, np.ndarray], unit: Path, 
             _write_json_atomic(unit / PROGRESS, {"key": key, "done": sorted(done)})
             labelled += size[c]
             bar.update(size[c])
+            if deadline is not None and time.perf_counter() > deadline:
+                break
     bar.close()
     missing = [c for c in size if c not in done]
-    if missing:
+    if missing and deadline is None:
         raise CacheError(f"{engine.name} engine finished without {len(missing)} chunks (first: {missing[0]})")
     return labelled

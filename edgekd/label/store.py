@@ -107,9 +107,27 @@ def index_transfer(path: str | Path, block: int = 1 << 24) -> TransferIndex:
     return TransferIndex(path, h.hexdigest(), offsets, pair)
 
 
+def labelled_rows(header: dict) -> np.ndarray:
+    """Row indices of a complete cache that hold teacher logits (all rows unless a time budget cut it short)."""
+    rows, size = int(header["key"]["rows"]), int(header["key"]["chunk_rows"])
+    done = header.get("chunks_done")
+    if done is None:
+        return np.arange(rows)
+    return np.concatenate([np.arange(c * size, min(rows, (c + 1) * size)) for c in sorted(done)] or
+                          [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+
+
+def load_labelled(out_dir: str | Path, transfer_path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(row indices that hold logits, (N, C) float32 logits) of a finished cache, a budget-cut one included."""
+    h = read_cache_json(Path(out_dir) / HEADER) or {}
+    return labelled_rows(h) if h.get("key") else np.zeros(0, np.int64), load_logits(out_dir, transfer_path,
+                                                                                      allow_partial=True)
+
+
 def load_logits(out_dir: str | Path, transfer_path: str | Path | None = None,
-                teacher_hash: str | None = None) -> np.ndarray:
-    """(N, C) float32 logits of a finished cache, after checking its header against what it is used with."""
+                teacher_hash: str | None = None, allow_partial: bool = False) -> np.ndarray:
+    """(N, C) float32 logits of a finished cache, after checking its header against what it is used with.
+    A cache that a time budget cut short is refused unless `allow_partial` (see `load_labelled`)."""
     out = Path(out_dir)
     h = read_cache_json(out / HEADER)
     if h is None:
@@ -127,6 +145,9 @@ def load_logits(out_dir: str | Path, transfer_path: str | Path | None = None,
     if teacher_hash is not None and teacher_hash != key["teacher_hash"]:
         raise StaleCache(f"{out}: made with teacher weights {key['teacher_hash'][:12]}…, not {teacher_hash[:12]}…")
     arr = np.load(out / LOGITS, allow_pickle=False)
+    if h.get("chunks_done") is not None and not allow_partial:
+        raise CacheError(f"{out}: a time budget stopped this cache at {h.get('rows_labelled')} of {key['rows']} "
+                         "rows; use `load_labelled` (or rerun `edgekd label` without a budget to finish it)")
     if arr.shape != (key["rows"], key["num_labels"]) or arr.dtype != np.float32:
         raise CacheError(f"{out / LOGITS}: shape {arr.shape} {arr.dtype} does not match the header "
                          f"({key['rows']}, {key['num_labels']}) float32")

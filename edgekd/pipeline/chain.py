@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
+from ..devices.hostprofile import HOST_PROFILE
 from ..inputs import DataOptions
 from ..tasks import Dataset, Task
 from . import steps
@@ -29,6 +30,8 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
     if inp.unlabeled is not None:
         aug_key["unlabeled"] = inp.unlabeled.key()       # the file's streamed sha256 and --augment-unlabeled
     label_key = {"max_length": cfg.label_max_length, "bf16": cfg.label_bf16}
+    if cfg.label_time_budget_min is not None:
+        label_key["time_budget_min"] = cfg.label_time_budget_min
     if cfg.distill.repr_weight:
         label_key["representation"] = True           # the cache also keeps the teacher's sentence representation
     stages = [
@@ -70,7 +73,7 @@ def init_key(cfg: BuildConfig) -> dict:
 
 
 def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", overrides: dict | None = None,
-              teacher: str | None = None, device: str = "cpu-2t", threads: int | None = None, progress: bool = True,
+              teacher: str | None = None, device: str = HOST_PROFILE, threads: int | None = None, progress: bool = True,
               force: tuple[str, ...] = (), label_engine=None, unlabeled=None,
               log: Callable[[str], None] = print) -> dict[str, Any]:
     """`edgekd build`: load the task's data, make the preset's BuildConfig with `overrides` (see
@@ -80,9 +83,26 @@ def run_build(data: DataOptions, out_dir: str | Path, *, preset: str = "quick", 
     set_threads(threads)
     t, train, dev = data.load()
     cfg = build_config(preset, t.pair, **(overrides or {}))
+    plan = host_plan(cfg, device, threads, label_engine)   # a profile that is not this host fails here, first
+    log(plan.text())
     inputs = BuildInputs(task=t, train=train, dev=dev, teacher=teacher, device=device, threads=threads,
-                         progress=progress, label_engine=label_engine, unlabeled=unlabeled)
+                         progress=progress, label_engine=label_engine, unlabeled=unlabeled, host=plan.to_dict())
     return build(cfg, inputs, out_dir, log=log, force=force)
+
+
+def host_plan(cfg: BuildConfig, device: str, threads: int | None, label_engine=None):
+    """This host's plan for the build (see edgekd.host); a named device profile is checked against the host
+    now, before the first stage, unless the build has no profile stage."""
+    from ..host import detect_host, plan_build_host
+
+    if cfg.profile and device != HOST_PROFILE:
+        from ..devices import load_device_profile
+        from ..devices.run import check_host
+
+        check_host(load_device_profile(device))
+    engine = getattr(label_engine, "name", None) or "local"
+    return plan_build_host(detect_host(), threads=threads, bf16_requested=cfg.label_bf16 or cfg.finetune.bf16,
+                           labeller=engine, quant=cfg.quant, profile=device if cfg.profile else "none")
 
 
 def build(cfg: BuildConfig, inp: BuildInputs, out_dir: str | Path, log: Callable[[str], None] = print,
@@ -90,7 +110,8 @@ def build(cfg: BuildConfig, inp: BuildInputs, out_dir: str | Path, log: Callable
     """Run the chain and return a summary (also written to OUT/summary.json)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "build_config.json").write_text(json.dumps(cfg.to_dict(), indent=2, sort_keys=True, default=str) + "\n")
+    record = {**cfg.to_dict(), **({"host": inp.host} if inp.host else {})}
+    (out / "build_config.json").write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
     results = run_stages(make_stages(cfg, inp, log), out, log=log, force=force)
     summary = summarize(inp.task, results, dev=inp.dev, out=out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")

@@ -31,11 +31,13 @@ class BuildConfig:
     no_pos: bool = False
     label_max_length: int = TEACHER.max_length   # teacher truncation; 64 covers SST-2's sentences (the student's)
     label_bf16: bool = True
+    label_time_budget_min: float | None = None   # stop labelling after this long (a random sample of chunks)
     distill: DistillConfig = field(default_factory=DistillConfig)
     student: StudentShape = field(default_factory=StudentShape)
     layerwise: LayerwiseConfig = field(default_factory=LayerwiseConfig)   # transformer students only
     baseline: bool = True             # also train the same student on gold labels only, to measure the gain
     baseline_epochs: int | None = None  # the baseline's epochs; None: the student's (distill.epochs)
+    baseline_time_budget_min: float | None = None   # the baseline's training cap; None: the student's
     precision: str = "int8"           # the deployable bundle; `edgekd export --precision both` adds fp32
     quant: str = "default"
     max_drop: float = 0.5             # int8 accuracy-drop budget, points
@@ -48,24 +50,34 @@ class BuildConfig:
     def gold_distill(self) -> DistillConfig:
         """The baseline's settings: the student's, on gold labels only (CE, no teacher term and no pre-distilled
         encoder), for baseline_epochs."""
-        return replace(gold_only(self.distill), epochs=self.baseline_epochs or self.distill.epochs)
+        gold = replace(gold_only(self.distill), epochs=self.baseline_epochs or self.distill.epochs)
+        if self.baseline_time_budget_min is not None:
+            gold = replace(gold, time_budget_min=self.baseline_time_budget_min)
+        return gold
 
 
 PRESETS = ("quick", "paper", "few-labels")
+# The quick preset's time caps per stage, in minutes, so that it ends within ~15 minutes (setup included) on any
+# 2-core x86-64 or arm64 host: where the teacher cannot finish its epoch in time its schedule is shortened to fit
+# (teacher.finetune.StepPlan), the labeller labels a random sample of the transfer set's chunks, and the students
+# stop at their cap. What each stage got is recorded in its stage record (see the README for the accuracy cost).
+QUICK_BUDGETS_MIN = {"teacher": 3.5, "label": 2.0, "distill": 2.5, "baseline": 1.0}
 
 
 def preset(name: str, pair: bool) -> BuildConfig:
     """The named preset for a single-sentence or a pair task."""
     aug = AugmentConfig.for_task(pair)
     if name == "quick":
+        b = QUICK_BUDGETS_MIN
         cfg = BuildConfig(
             preset="quick",
             finetune=FinetuneConfig(epochs=1.0, eval_every=500, bf16=True, max_length=TEACHER.max_length,
-                                    freeze_word_embeddings=True),
+                                    freeze_word_embeddings=True, time_budget_min=b["teacher"]),
             augment=replace(aug, n_iter=2),
-            label_max_length=64,
+            label_max_length=64, label_time_budget_min=b["label"],
             distill=DistillConfig(optimizer="adam", epochs=3, patience=0, eval_every=1000, lr_schedule="linear",
-                                  time_budget_min=3.0),
+                                  time_budget_min=b["distill"]),
+            baseline_time_budget_min=b["baseline"],
         )
         if pair:  # small pair datasets: fine-tune the teacher on all of it, a few epochs
             cfg = replace(cfg, finetune=replace(cfg.finetune, max_train_examples=None, epochs=3.0, eval_every=100),
@@ -84,11 +96,18 @@ def preset(name: str, pair: bool) -> BuildConfig:
             profile_quick=False,
         )
     if name == "few-labels":
-        q = preset("quick", pair)
+        q = uncapped(preset("quick", pair))
         return replace(q, preset="few-labels",
                        finetune=replace(q.finetune, max_train_examples=None, epochs=10.0, eval_every=50),
                        augment=replace(aug, n_iter=0), baseline_epochs=30, profile=False)
     raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+
+
+def uncapped(cfg: BuildConfig) -> BuildConfig:
+    """`cfg` without the quick preset's stage caps (the students keep the 3-minute cap they had before)."""
+    return replace(cfg, finetune=replace(cfg.finetune, time_budget_min=None), label_time_budget_min=None,
+                   baseline_time_budget_min=None,
+                   distill=replace(cfg.distill, time_budget_min=3.0 if cfg.distill.time_budget_min else None))
 
 
 def transformer_student(cfg: BuildConfig, pair: bool, layers: int = 3) -> BuildConfig:
@@ -108,9 +127,10 @@ def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: in
                  no_pos: bool = False, baseline: bool = True, profile: bool = True, loss: str | None = None,
                  alpha: float | None = None, repr_weight: float | None = None,
                  init_from: str | None = None, seed: int | None = None, student: str = "bilstm",
-                 layers: int | None = None) -> BuildConfig:
-    """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value)."""
-    cfg = preset(name, pair)
+                 layers: int | None = None, caps: bool = True) -> BuildConfig:
+    """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value); `caps=False`
+    drops the quick preset's stage time caps."""
+    cfg = preset(name, pair) if caps else uncapped(preset(name, pair))
     if student == "transformer":
         cfg = transformer_student(cfg, pair, layers or 3)
     if n_iter is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..devices.hostprofile import HOST_PROFILE, write_host_profile
 from ..tasks import Dataset, Task
 from .presets import BuildConfig
 
@@ -19,11 +20,12 @@ class BuildInputs:
     train: Dataset
     dev: Dataset
     teacher: str | None = None       # HF id / folder; None = the built-in MiniLM
-    device: str = "cpu-2t"           # device profile for the profile stage
+    device: str = "host"             # device profile for the profile stage ("host": this machine, generated)
     threads: int | None = None
     progress: bool = True
     label_engine: object = None      # label.LocalEngine (None) or RayEngine: where the teacher labels; not keyed
     unlabeled: object = None         # augment.unlabeled.UnlabeledOptions: --unlabeled text (keyed by content hash)
+    host: dict | None = None         # edgekd.host.HostPlan.to_dict(): recorded in build_config.json, not keyed
 
 
 @dataclass(frozen=True)
@@ -76,22 +78,26 @@ def label(ctx: Ctx, d: Path, up: dict) -> dict:
     engine = ctx.inp.label_engine
     t = load_teacher(teacher_dir(up), ctx.task.num_labels, labels=ctx.task.labels,
                      device="cpu" if engine is not None and engine.name != "local" else None)
+    budget = ctx.cfg.label_time_budget_min
     kw = dict(max_length=ctx.cfg.label_max_length, bf16=ctx.cfg.label_bf16, progress=ctx.inp.progress, engine=engine,
-              representation=bool(ctx.cfg.distill.repr_weight))
+              representation=bool(ctx.cfg.distill.repr_weight), time_budget_s=None if budget is None else 60 * budget)
     transfer = up["augment"]["outputs"]["path"]
     try:
         cache = label_transfer_set(transfer, t, d / "cache", **kw)
     except StaleCache as e:  # made for another teacher/file/setting: this stage reran because they changed
         ctx.log(f"[label] {e}; relabelling")
         cache = label_transfer_set(transfer, t, d / "cache", rebuild=True, **kw)
-    return {"dir": str(d / "cache"), "rows": int(cache.key["rows"]), "labelled_now": int(cache.labelled),
-            "dtype": cache.key.get("dtype")}
+    got = int(cache.header.get("rows_labelled", cache.key["rows"]))
+    if got < int(cache.key["rows"]):
+        ctx.log(f"[label] time budget ({budget} min): {got} of {cache.key['rows']} transfer rows labelled; the student "
+                "trains on those")
+    return {"dir": str(d / "cache"), "rows": int(cache.key["rows"]), "rows_labelled": got,
+            "labelled_now": int(cache.labelled), "dtype": cache.key.get("dtype")}
 
 
 def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
     """The distilled student, or (gold_only) the same student trained on the gold labels: the baseline."""
-    from ..label import load_logits
-    from ..label.store import load_representations
+    from ..label.store import load_labelled, load_representations
     from ..student.data import TrainRows, read_transfer
     from ..student_stage import student_config, summary_line, train_student
 
@@ -101,9 +107,12 @@ def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
         dcfg = cfg.gold_distill()
     else:
         transfer, cache = up["augment"]["outputs"]["path"], up["label"]["outputs"]["dir"]
-        rows = read_transfer(transfer, task.pair).with_logits(load_logits(cache, transfer))
+        have, logits = load_labelled(cache, transfer)
+        rows = read_transfer(transfer, task.pair).with_logits(logits)
         if cfg.distill.repr_weight:
             rows = rows.with_reps(load_representations(cache))
+        if len(have) < len(rows):        # the label stage's time budget labelled these rows only
+            rows = rows.subset(have)
         dcfg = cfg.distill
     rec = train_student(task, rows, ctx.inp.dev, d / "student", teacher=teacher_dir(up), cfg=dcfg,
                         scfg=student_config(task, cfg.student), threads=ctx.inp.threads, progress=ctx.inp.progress,
@@ -165,6 +174,11 @@ def profile(ctx: Ctx, d: Path, up: dict) -> dict:
 
     mcfg = MeasureConfig(latency_samples=30, student_latency_samples=300, rounds=3, references=(), rss=True,
                          throughput_rounds=2, min_round_s=0.1) if ctx.cfg.profile_quick else MeasureConfig()
-    record, paths = profile_to_files(ctx.inp.device, up["export"]["outputs"]["dir"], teacher_dir(up),
+    device = ctx.inp.device
+    if device == HOST_PROFILE:
+        from ..host import detect_host
+
+        device = str(write_host_profile(d, detect_host(), ctx.inp.threads, ctx.cfg.quant))
+    record, paths = profile_to_files(device, up["export"]["outputs"]["dir"], teacher_dir(up),
                                      task=ctx.task.name, out=d, cfg=mcfg, progress=lambda m: ctx.log(f"[profile] {m}"))
     return {"headline": record.get("headline"), "files": {k: str(v) for k, v in paths.items()}}

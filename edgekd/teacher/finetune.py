@@ -42,8 +42,6 @@ def evaluate_teacher(teacher: Teacher, task: Task, dev: Dataset, max_length: int
 def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir: str | Path,
              cfg: FinetuneConfig, *, progress: bool = True, provenance: dict | None = None) -> dict:
     """Train in place, save the best dev checkpoint to out_dir, and return the eval record (also eval.json)."""
-    from transformers import get_linear_schedule_with_warmup
-
     out = Path(out_dir)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -56,13 +54,16 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
     if cfg.freeze_word_embeddings:
         teacher.model.get_input_embeddings().weight.requires_grad_(False)
     opt = _adamw(teacher.model, cfg)
-    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total_steps), total_steps)
+    plan = StepPlan(total_steps, cfg.warmup_ratio, None if cfg.time_budget_min is None else 60 * cfg.time_budget_min)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, plan.lr_factor)
     run = _Run(teacher, task, dev, cfg, out, bf16_enabled(cfg.bf16, teacher.device), progress)
-    run.train(enc, lengths, torch.as_tensor(train.labels), rng, opt, sched, total_steps)
+    run.train(enc, lengths, torch.as_tensor(train.labels), rng, opt, sched, plan)
     record = {
         "task": task.name, "metric": task.metric, "best": run.best, "history": run.history,
         "train_examples": len(train), "train_examples_per_s": run.seen / run.wall, "wall_s": round(run.wall, 1),
-        "stopped_by_time_budget": bool(cfg.time_budget_min is not None and run.step < total_steps),
+        "examples_seen": run.seen, "steps": run.step, "steps_per_epochs": total_steps,
+        "steps_planned_for_time_budget": plan.total if plan.total < total_steps else None,
+        "stopped_by_time_budget": bool(cfg.time_budget_min is not None and run.step < plan.total),
         "config": cfg.to_dict(), "train_data_sha256": train.fingerprint(), "dev_data_sha256": dev.fingerprint(),
         "source": teacher.source, "device": str(teacher.device), "torch_threads": torch.get_num_threads(),
         **(provenance or {}),
@@ -83,6 +84,34 @@ def _training_rows(train: Dataset, cfg: FinetuneConfig, rng: np.random.Generator
     return train
 
 
+class StepPlan:
+    """The linear warmup/decay schedule (as transformers' get_linear_schedule_with_warmup), whose length a time
+    budget may shorten once: after `CALIBRATION_S` of training, `replan` fits the remaining steps into the budget
+    at the measured pace, so a slow CPU gets a shorter but complete schedule (the LR decays to zero) instead of
+    one cut off at a high LR."""
+
+    CALIBRATION_S = 20.0
+    MARGIN = 0.9           # leave a tenth of the budget for the periodic dev evaluations and the last save
+
+    def __init__(self, total: int, warmup_ratio: float, budget_s: float | None) -> None:
+        self.total, self.warmup_ratio, self.budget_s = max(1, total), warmup_ratio, budget_s
+        self.replanned = False
+
+    def lr_factor(self, step: int) -> float:
+        warm = int(self.warmup_ratio * self.total)
+        if step < warm:
+            return step / max(1, warm)
+        return max(0.0, (self.total - step) / max(1, self.total - warm))
+
+    def replan(self, step: int, elapsed: float) -> None:
+        """Once, after the calibration time: shrink `total` to what fits the budget at the pace so far."""
+        if self.budget_s is None or self.replanned or elapsed < min(self.CALIBRATION_S, self.budget_s / 4):
+            return
+        self.replanned = True
+        fits = step + int((self.MARGIN * self.budget_s - elapsed) * step / elapsed)
+        self.total = max(step + 1, min(self.total, fits))
+
+
 class _Run:
     """One fine-tuning run: the step loop, periodic dev evaluation, and the best checkpoint kept on disk."""
 
@@ -96,9 +125,9 @@ class _Run:
         self.wall = 0.0
 
     def train(self, enc, lengths: np.ndarray, labels_t: torch.Tensor, rng: np.random.Generator, opt, sched,
-              total_steps: int) -> None:
+              plan: StepPlan) -> None:
         cfg, t_start = self.cfg, time.perf_counter()
-        bar = progress_bar(total_steps, self.progress, f"fine-tune {self.task.name}", unit="step")
+        bar = progress_bar(plan.total, self.progress, f"fine-tune {self.task.name}", unit="step")
         stop = False
         while not stop:
             for idx in length_buckets(lengths, cfg.batch_size, rng, group=50):
@@ -108,8 +137,11 @@ class _Run:
                 elapsed = time.perf_counter() - t_start
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{self.seen / elapsed:.0f}")
+                if not plan.replanned:
+                    plan.replan(self.step, elapsed)
+                    bar.total = plan.total
                 over_time = cfg.time_budget_min is not None and elapsed > 60 * cfg.time_budget_min
-                stop = self.step >= total_steps or over_time
+                stop = self.step >= plan.total or over_time
                 if self.step % cfg.eval_every == 0 or stop:
                     self._evaluate(elapsed, bar)
                 if stop:

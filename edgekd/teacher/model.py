@@ -144,12 +144,11 @@ def teacher_outputs(teacher: Teacher, texts: Sequence[str], text_pairs: Sequence
 
 
 def cpu_has_bf16() -> bool:
-    """bf16 autocast on CPU only pays off with native bf16/AVX-512 support; elsewhere it is emulated."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return True
-    return any(f in flags for f in ("avx512_bf16", "amx_bf16", "avx512f"))
+    """bf16 autocast on CPU only pays off with native bf16/AVX-512 support; elsewhere it is emulated (see
+    `edgekd.host`, which also honours $EDGEKD_ASSUME_CPU)."""
+    from ..host import detect_host
+
+    return detect_host().bf16
 
 
 def bf16_enabled(requested: bool, device: torch.device) -> bool:

@@ -264,3 +264,25 @@ def test_representation_cache_resumes_after_sigkill(tmp_path, tiny_teacher_dir, 
     assert cache.header["stats"]["rows_labelled_this_run"] == len(reference_reps[0]) - 3 * CHUNK
     assert np.array_equal(load_logits(out, transfer), reference_reps[0])
     assert np.array_equal(load_representations(out), reference_reps[1])      # bit for bit
+
+
+def test_time_budget_labels_a_random_sample_of_chunks_then_resumes_to_the_full_cache(tmp_path, transfer, teacher,
+                                                                                       reference):
+    from edgekd.label.run import chunk_order
+    from edgekd.label.store import load_labelled
+
+    cache = label_transfer_set(transfer, teacher, tmp_path, chunk_rows=CHUNK, bf16=BF16, progress=False,
+                               time_budget_s=0.0)           # stops after the first chunk it finishes
+    first = chunk_order(cache.header["n_chunks"], 0.0)[0]
+    assert cache.complete and cache.header["chunks_done"] == [first] and first != 0
+    with pytest.raises(CacheError, match="time budget stopped this cache"):
+        load_logits(tmp_path, transfer)
+    rows, logits = load_labelled(tmp_path, transfer)
+    assert list(rows) == list(range(first * CHUNK, (first + 1) * CHUNK))
+    np.testing.assert_allclose(logits[rows], reference[rows], atol=1e-5)
+    again = label_transfer_set(transfer, teacher, tmp_path, chunk_rows=CHUNK, bf16=BF16, progress=False,
+                               time_budget_s=0.0)           # the same budget: reused as it is
+    assert again.labelled == 0 and again.header["chunks_done"] == [first]
+    full = label_transfer_set(transfer, teacher, tmp_path, chunk_rows=CHUNK, bf16=BF16, progress=False)
+    assert full.labelled == len(reference) - CHUNK and "chunks_done" not in full.header
+    np.testing.assert_allclose(load_logits(tmp_path, transfer), reference, atol=1e-5)

@@ -104,3 +104,20 @@ def test_one_teacher_config_feeds_every_stage():
         params = inspect.signature(fn).parameters
         assert params["max_length"].default == TEACHER.max_length and params["max_tokens"].default == TEACHER.max_tokens
     assert TEACHER.input_length(128, pair=False) == 130 and TEACHER.input_length(128, pair=True) == 259
+
+
+def test_step_plan_fits_the_remaining_steps_into_the_time_budget_and_decays_to_zero():
+    from edgekd.teacher.finetune import StepPlan
+
+    plan = StepPlan(total=2000, warmup_ratio=0.06, budget_s=210.0)
+    plan.replan(step=10, elapsed=5.0)            # too early: still calibrating
+    assert plan.total == 2000 and not plan.replanned
+    plan.replan(step=40, elapsed=20.0)           # 2 steps/s: 40 + (0.9 * 210 - 20) * 2 = 378 steps fit
+    assert plan.replanned and plan.total == 378
+    plan.replan(step=100, elapsed=21.0)          # once only
+    assert plan.total == 378
+    assert plan.lr_factor(plan.total) == 0.0 and 0.0 < plan.lr_factor(200) < 1.0
+    fast = StepPlan(total=500, warmup_ratio=0.06, budget_s=210.0)
+    fast.replan(step=400, elapsed=20.0)          # a fast host keeps its full schedule
+    assert fast.total == 500
+    assert StepPlan(total=500, warmup_ratio=0.1, budget_s=None).lr_factor(25) == 0.5
