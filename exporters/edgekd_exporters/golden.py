@@ -57,6 +57,10 @@ GOLDEN_TEXTS: tuple[tuple[str, str], ...] = (
     ("html", "<b>bold</b> &amp; <i>italic</i>"),
     ("long_words", "supercalifragilisticexpialidocious antidisestablishmentarianism " + "x" * 120),
     ("long_text", _LONG),
+    # Issue 23: characters newer than the Rust crate's Unicode tables (JS engines used to classify them anew).
+    ("arabic_unicode14_marks", "ab\u061dcd not the movie \u0637\u061d\u0642 \u0627\u089a\u0651 x\u0890y"),
+    ("new_punctuation_ligatures", "\u2e4e\ufb01# \u1b4e\ufb01# \U00016fe2\ufb01# \ufb01nally \ufb00 \ufb03"),
+    ("combining_marks_reordering", "a\u1df6\U0001d165 o\U0001e4ec\u0316 e\u0301\u0316\u0334 \u1ac1x\u1dfa \U00013430"),
 )
 
 
