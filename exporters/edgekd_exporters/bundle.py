@@ -85,7 +85,7 @@ def export_bundle(checkpoint_dir: str | Path, out_dir: str | Path, *, precision:
     metrics["export_seconds"] = round(time.perf_counter() - t0, 2)
     metrics["build_seconds"] = round(build_s, 2)
     models = {"int8": int8, "fp32": fp32 if precision in ("fp32", "both") else None}
-    quantization = spec.to_dict() if int8 is not None else {}
+    quantization = spec.manifest_record() if int8 is not None else {}
     man = _write_bundle(out, src, models, metrics, quantization, budgets, allow_budget_break)
     if archive:
         write_archive(out, archive)

@@ -36,7 +36,7 @@ class QuantSpec:
     per_channel: bool = True        # per-output-channel weight scales for the quantized LSTM/MatMuls
     embedding: str = "int8_row"     # "int8_row" (int8 table + per-row scale) | "fp32"
     matmul: str = "fp32"            # classifier head: "fp32" | "int8" (dynamic, per-channel when per_channel)
-    reduce_range: bool = False      # 7-bit weights: safer on CPUs without VNNI (int8 overflow in VPMADDUBSW)
+    reduce_range: bool = True       # 7-bit weights: the same logits on every CPU (see PORTABLE_NOTE)
 
     def __post_init__(self) -> None:
         for f, ok in (("lstm", ("int8", "fp32")), ("embedding", ("int8_row", "fp32")), ("matmul", ("int8", "fp32"))):
@@ -51,23 +51,37 @@ class QuantSpec:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def manifest_record(self) -> dict[str, Any]:
+        """The spec plus the hosts on which its golden vectors hold (what the manifest says)."""
+        return {**self.to_dict(), "golden_hosts": list(GOLDEN_HOSTS[self.reduce_range])}
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "QuantSpec":
+        d = {k: v for k, v in d.items() if k != "golden_hosts"}   # derived, written by manifest_record
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown QuantSpec fields: {sorted(unknown)}")
         return cls(**d)
 
 
-# Named presets (device profiles refer to these by name).
+# Named presets (device profiles refer to these by name). Every preset but "vnni" stores 7-bit weights
+# (reduce_range): x86 CPUs without VNNI multiply u8 activations by s8 weights with VPMADDUBSW, whose 16-bit pair
+# sums saturate for 8-bit weights (255 x 127 x 2 > 32767) but never for 7-bit ones (255 x 64 x 2 < 32767), so
+# 7-bit bundles compute the same integer products on AVX2, AVX-512 VNNI, AMX, aarch64 and wasm; see
+# benchmarks/results/cross-host/ for the measured differences per pair of hosts.
 PRESETS: dict[str, QuantSpec] = {
     "default": QuantSpec(),
     "all-int8": QuantSpec(name="all-int8", matmul="int8"),            # smallest; check the budget
     "lstm-only": QuantSpec(name="lstm-only", embedding="fp32"),       # embedding stays fp32
-    "non-vnni": QuantSpec(name="non-vnni", reduce_range=True),        # older x86 (AVX2 without VNNI)
+    # full 8-bit weights: golden vectors hold only where int8 products do not saturate (VNNI/AMX x86, aarch64)
+    "vnni": QuantSpec(name="vnni", reduce_range=False),
+    "non-vnni": QuantSpec(name="non-vnni"),                           # = default since 0.3 (kept for old profiles)
     # transformer students: every weight MatMul int8 (dynamic, per channel), int8 word embeddings; no LSTM
     "transformer": QuantSpec(name="transformer", lstm="fp32", matmul="int8"),
 }
+# Where a bundle's int8 golden vectors hold, by weight range (recorded in the manifest's "quantization").
+GOLDEN_HOSTS = {True: ("x86-64", "arm64", "wasm"),
+                False: ("x86-64 with avx512_vnni, avx_vnni or amx_int8", "arm64")}
 # what "default" means per student family (a transformer's weight is all in its MatMuls)
 FAMILY_DEFAULTS = {"transformer": "transformer", "transformer_pair": "transformer"}
 

@@ -100,3 +100,13 @@ def test_label_names_override_and_checks(tmp_path):
         export_bundle(ckpt, tmp_path / "c", label_names=("a", "b", "c"))
     with pytest.raises(ValueError, match="distinct"):
         export_bundle(ckpt, tmp_path / "d", label_names=("a", "a"))
+
+
+def test_records_how_the_expectations_were_made_the_tolerance_source_and_where_they_hold(single):
+    g = _golden(single)
+    assert "onnxruntime" in g["expectations"]["made_by"] and "1 thread" in g["expectations"]["made_by"]
+    assert g["expectations"]["exporting_host"]["int8_kernels"]
+    assert set(g["tolerance_source"]) == set(g["tolerance"]) == {"fp32", "int8"}
+    assert "cross-host" in g["tolerance_source"]["int8"]
+    man = json.loads((single / "manifest.json").read_text(encoding="utf-8"))
+    assert man["quantization"]["golden_hosts"] == ["x86-64", "arm64", "wasm"]

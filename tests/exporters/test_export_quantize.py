@@ -103,3 +103,13 @@ def test_int8_row_depends_only_slightly_on_its_batch(setup):
     assert np.abs(together - alone).max() < INT8_MAX_ABS
     f = ort_logits(fp32, probe, batch=64)
     np.testing.assert_allclose(ort_logits(fp32, probe, batch=1), f, atol=1e-5)  # fp32 has no such effect
+
+
+def test_every_preset_but_vnni_stores_7bit_weights_and_the_manifest_says_where_golden_holds():
+    # 8-bit weights saturate in onnxruntime's AVX2 int8 kernels (VPMADDUBSW); 7-bit ones give the same logits on
+    # AVX2, AVX-512 VNNI/AMX and arm64 (benchmarks/results/cross-host/), so only "vnni" keeps the full range.
+    assert {n for n, s in PRESETS.items() if not s.reduce_range} == {"vnni"}
+    every = PRESETS["default"].manifest_record()
+    assert every["golden_hosts"] == ["x86-64", "arm64", "wasm"]
+    assert any("vnni" in h for h in PRESETS["vnni"].manifest_record()["golden_hosts"])
+    assert QuantSpec.from_dict(every) == PRESETS["default"]           # the derived field is not a spec field

@@ -170,3 +170,15 @@ def test_golden_without_batched_logits_still_checks(copy_of):
                 e.pop("batched_logits")
     edit_golden(b, edit)
     assert selftest(b).ok
+
+
+def test_host_hint_names_the_cause_only_for_8bit_weights_on_x86_without_vnni():
+    from edgekd_runtime.golden import host_hint
+
+    eight = {"name": "vnni", "reduce_range": False, "golden_hosts": ["x86-64 with avx512_vnni", "arm64"]}
+    avx2 = "flags : fpu avx avx2 fma\n"
+    assert "no VNNI" in host_hint(eight, avx2, "x86_64") and "'vnni'" in host_hint(eight, avx2, "x86_64")
+    assert host_hint(eight, avx2 + "flags : avx512_vnni\n", "x86_64") == ""
+    assert host_hint(eight, avx2, "aarch64") == ""
+    assert host_hint({**eight, "reduce_range": True}, avx2, "x86_64") == ""
+    assert host_hint({}, avx2, "x86_64") == ""          # fp32-only bundles have no quantization record
