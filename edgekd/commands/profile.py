@@ -21,7 +21,8 @@ from .common import friendly_errors
 @click.option("--limit", type=int, default=None, help="Use only the first N dev items.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Results root; files go to OUT/<profile>/<bundle-id>.{json,md,png} "
-                   "(default: results/ beside the profile file, i.e. devices/results).")
+                   "(default: results/ beside the profile file, i.e. devices/results; ./devices/results for a "
+                   "profile packaged with edgekd-runtime).")
 @click.option("--latency-samples", type=int, default=300, show_default=True,
               help="Timed batch-1 calls of the teacher.")
 @click.option("--student-latency-samples", type=int, default=2000, show_default=True,

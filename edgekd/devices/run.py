@@ -199,6 +199,14 @@ def measure_rows(specs: list[dict[str, Any]], manifest, task: Task, dev: Dataset
     return rows, errors
 
 
+def default_results_root(profile_path: str | Path) -> Path:
+    """results/ beside the profile file (devices/results in a checkout); ./devices/results for a profile packaged
+    inside an installed edgekd-runtime (site-packages is no place for results)."""
+    from edgekd_runtime.profile import is_packaged_profile
+
+    return Path("devices") / "results" if is_packaged_profile(profile_path) else Path(profile_path).parent / "results"
+
+
 def profile_to_files(device: str | Path, bundle: str | Path, teacher: str, *, task: str | None = None,
                      data_dir: str | Path | None = None, dev_file: str | Path | None = None, limit: int | None = None,
                      out: str | Path | None = None, cfg: MeasureConfig = MeasureConfig(),
@@ -224,7 +232,7 @@ def profile_to_files(device: str | Path, bundle: str | Path, teacher: str, *, ta
     dev = (load_file(dev_file, t) if dev_file else load_split(t, "dev", data_dir)).head(limit)
     record = profile_bundle(prof, bundle, teacher, t, dev, cfg=cfg, profile_file=str(path), facts=facts,
                             progress=progress)
-    return record, write_report(record, out if out is not None else path.parent / "results")
+    return record, write_report(record, out if out is not None else default_results_root(path))
 
 
 def headline(rows: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]],

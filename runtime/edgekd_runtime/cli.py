@@ -51,7 +51,7 @@ def guarded(fn):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="edgekd", prog_name="edgekd-run")
+@click.version_option(package_name="edgekd-runtime", prog_name="edgekd-run")
 def main() -> None:
     """Run an edgekd bundle: predict, info, selftest, bench."""
 

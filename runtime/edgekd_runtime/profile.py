@@ -11,9 +11,10 @@ committed, because the hardware was not present. Every error names the file and 
 field rules, so a host may carry a minimal profile.
 
 Where profiles are found (`find_profile`): a path to a .toml file; else `NAME.toml` in `$EDGEKD_DEVICES_DIR`,
-in the `devices/` folder of the source tree this package was imported from, or in `./devices`. The TOMLs
-are deliberately not copied into the package: they live once, beside their committed results, and a user
-with a wheel install passes the path of their own (or our) profile file.
+in the `devices/` folder of the source tree this package was imported from, in `./devices`, or among the profiles
+packaged with this module (`packaged_profiles_dir()`). The TOMLs are committed once, in the repository's `devices/`
+beside their results; building the `edgekd-runtime` wheel copies them into `edgekd_runtime/devices/` (see
+runtime/setup.py), so an installed wheel finds `cpu-1t` etc. without a checkout.
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ EXECUTION_MODES = ("sequential", "parallel")
 TEACHER_DEVICES = ("cpu", "cuda")
 
 __all__ = ["DeviceProfile", "IsaSpec", "OrtSpec", "RuntimeProfile", "ProfileError", "load_profile",
-           "load_runtime_profile", "find_profile", "list_profiles", "profile_dirs"]
+           "load_runtime_profile", "find_profile", "list_profiles", "profile_dirs", "packaged_profiles_dir",
+           "is_packaged_profile"]
 
 
 @dataclass(frozen=True)
@@ -251,13 +253,31 @@ def profile_dirs() -> list[Path]:
     cands = []
     if os.environ.get(ENV_DIR):
         cands.append(Path(os.environ[ENV_DIR]))
-    cands.append(Path(__file__).resolve().parents[2] / "devices")   # source checkout / editable install
+    cands.append(source_profiles_dir())                              # source checkout / editable install
     cands.append(Path.cwd() / "devices")
+    cands.append(packaged_profiles_dir())                            # an installed wheel (package data)
     out: list[Path] = []
     for c in cands:
         if c.is_dir() and c.resolve() not in [o.resolve() for o in out]:
             out.append(c)
     return out
+
+
+def source_profiles_dir() -> Path:
+    """The repository's `devices/` when this module runs from a source checkout (runtime/edgekd_runtime/); from an
+    installed wheel this path does not exist."""
+    return Path(__file__).resolve().parents[2] / "devices"
+
+
+def packaged_profiles_dir() -> Path:
+    """Where an installed `edgekd-runtime` wheel keeps its copy of the repository's profiles (package data). In a
+    source checkout this folder does not exist; the checkout's `devices/` is found instead."""
+    return Path(__file__).resolve().parent / "devices"
+
+
+def is_packaged_profile(path: str | Path) -> bool:
+    """True for a profile file inside the installed package (read-only data: write results elsewhere)."""
+    return Path(path).resolve().parent == packaged_profiles_dir()
 
 
 def list_profiles(search: list[Path] | None = None) -> list[Path]:
