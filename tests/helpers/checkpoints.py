@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edgekd_contract.checkpoint import PAD_ID, UNK_ID, StudentConfig
-from edgekd_contract.checkpoint import write_checkpoint as write_checkpoint_dir
+# edgekd_contract is imported inside the functions that need it: tests/runtime imports this module for
+# make_tokenizer/TINY_TEXTS in a venv holding only the edgekd-runtime wheel, which has no contract.
 
 # A BERT-like id layout: [PAD]=0, [unused*] 1..99, [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103, then pieces.
 PAD, UNK, CLS, SEP, MASK = 0, 100, 101, 102, 103
@@ -51,6 +51,8 @@ def make_tokenizer():
 
 def random_weights(cfg, seed: int = 0, scale: float = 0.5) -> dict[str, np.ndarray]:
     """Checkpoint tensors of `cfg` (a StudentConfig) with random values, named as in `edgekd_contract.checkpoint`."""
+    from edgekd_contract.checkpoint import PAD_ID, UNK_ID
+
     rng = np.random.default_rng(seed)
     V, E, H, M, C, F, Vt = (cfg.vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.mlp_size, cfg.num_labels,
                             cfg.feature_size, cfg.teacher_vocab_size)
@@ -76,6 +78,8 @@ def random_weights(cfg, seed: int = 0, scale: float = 0.5) -> dict[str, np.ndarr
 def write_checkpoint(out_dir: str | Path, cfg, weights: dict[str, np.ndarray], tokenizer,
                      metrics: dict | None = None) -> Path:
     """Write a checkpoint directory through the contract's writer, without torch."""
+    from edgekd_contract.checkpoint import write_checkpoint as write_checkpoint_dir
+
     with tempfile.TemporaryDirectory(prefix="edgekd_tok_") as tmp:
         tokenizer.save(str(Path(tmp) / "tokenizer.json"))
         return write_checkpoint_dir(out_dir, cfg, weights, Path(tmp) / "tokenizer.json",
@@ -86,6 +90,8 @@ def make_random_checkpoint(out_dir: str | Path, kind: str = "bilstm", *, seed: i
                            embed_dim: int = 16, hidden_size: int = 12, mlp_size: int = 20, max_length: int = 32,
                            labels: tuple[str, ...] | None = None, task: str | None = None, scale: float = 0.5) -> Path:
     """A tiny random student checkpoint of `kind` ("bilstm" | "siamese_bilstm") in `out_dir`; returns it."""
+    from edgekd_contract.checkpoint import StudentConfig
+
     tok = make_tokenizer()
     pair = kind == "siamese_bilstm"
     cfg = StudentConfig(kind=kind, task=task or ("mrpc" if pair else "sst2"), labels=labels or ("0", "1"),
