@@ -97,3 +97,20 @@ def test_default_teacher_comes_from_the_cache_and_offline_never_fetches(tmp_path
         assert locate.default_teacher_dir() == cached
     finally:
         locate.default_teacher_dir.cache_clear()
+
+
+@pytest.mark.parametrize("system, machine, has_ort", [
+    ("linux", "x86_64", True), ("linux", "aarch64", True), ("win32", "AMD64", True), ("win32", "ARM64", True),
+    ("darwin", "arm64", True), ("darwin", "x86_64", True),
+    ("linux", "armv7l", False), ("linux", "riscv64", False), ("linux", "ppc64le", False), ("linux", "s390x", False),
+    ("linux", "i686", False), ("emscripten", "wasm32", False),
+])
+def test_onnxruntime_is_required_only_where_it_has_wheels(system, machine, has_ort):
+    """numpy-only hosts (no onnxruntime wheel) can still install edgekd-runtime and run --backend numpy."""
+    from packaging.requirements import Requirement
+
+    ort = [Requirement(r) for r in RUNTIME["dependencies"] if r.startswith("onnxruntime")]
+    assert len(ort) == 1 and ort[0].marker is not None
+    env = {"sys_platform": system, "platform_machine": machine}
+    assert ort[0].marker.evaluate(env) is has_ort
+    assert RUNTIME["optional-dependencies"]["onnxruntime"] == ["onnxruntime>=1.17"]

@@ -31,7 +31,9 @@ def import_onnxruntime():
     try:
         import onnxruntime
     except ImportError as e:
-        raise BackendUnavailableError(f"onnxruntime is not installed ({e}); install it or use backend='numpy'") from None
+        raise BackendUnavailableError(f"onnxruntime is not installed ({e}); install it (pip install "
+                                      "'edgekd-runtime[onnxruntime]') or use the numpy backend (--backend numpy; "
+                                      "Bundle.load(path, backend='numpy'))") from None
     return onnxruntime
 
 
