@@ -29,7 +29,7 @@ from .common import data_options, engine_options, friendly_errors, make_engine
               help="Override the student's optimizer.")
 @click.option("--time-budget", type=float, default=None, help="Stop student training after this many minutes.")
 @click.option("--caps/--no-caps", default=True, show_default=True,
-              help="The quick preset's stage time caps (teacher 3.5, labelling 2, student 2.5, baseline 1 minute), "
+              help="The quick preset's stage time caps (teacher 4, labelling 2, student 2.5, baseline 1 minute), "
                    "which keep it near 15 minutes on any 2-core CPU; --no-caps trains the teacher a full epoch and "
                    "labels the whole transfer set (about 37 minutes on a 2-core AVX2 CPU, 13 with AMX).")
 @click.option("--teacher-examples", type=int, default=None, help="Override the teacher's training subset size.")

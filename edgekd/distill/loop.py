@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from ..batching import length_buckets
 from ..losses import get_loss, representation_mse, with_representation
+from ..schedule import TimePlan
 from .config import DistillConfig
 from .prepare import Encoded
 
@@ -23,6 +24,7 @@ class LoopState:
     step: int = 0                # optimizer steps taken
     seen: int = 0                # training rows seen
     train_secs: float = 0.0      # time in forward/backward/step only
+    plan: TimePlan | None = None  # the steps planned (shortened to fit a time budget)
 
 
 # (fractional epoch, mean train loss since the epoch began, state) -> True to stop
@@ -99,9 +101,10 @@ def train_loop(model, tr: Encoded, logits: torch.Tensor | None, labels: torch.Te
     StudentLoss made by the caller (who then can read its projection), else one is made here."""
     loss_of = loss_of or StudentLoss(model, cfg, reps)
     opt = make_optimizer(cfg, loss_of)
-    total_steps = cfg.epochs * -(-len(tr) // cfg.batch_size)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(cfg.lr_schedule, k, total_steps))
+    t_start = time.perf_counter()
     state = LoopState()
+    state.plan = TimePlan(cfg.epochs * -(-len(tr) // cfg.batch_size), None if deadline is None else deadline - t_start)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(cfg.lr_schedule, k, state.plan.total))
     model.train()
     for epoch in range(cfg.epochs):
         batches = length_buckets(tr.lengths(), cfg.batch_size, rng)
@@ -124,7 +127,9 @@ def train_loop(model, tr: Encoded, logits: torch.Tensor | None, labels: torch.Te
             ema = lv if ema is None else 0.98 * ema + 0.02 * lv
             if progress and i % 20 == 0:
                 bar.set_postfix(loss=f"{ema:.4f}", ex_s=f"{state.seen / max(state.train_secs, 1e-9):.0f}", refresh=False)
-            out_of_time = deadline is not None and time.perf_counter() > deadline
+            now = time.perf_counter()
+            out_of_time = deadline is not None and (now > deadline or state.step >= state.plan.update(state.step,
+                                                                                                     now - t_start))
             if (cfg.eval_every and state.step % cfg.eval_every == 0) or i == len(batches) - 1 or out_of_time:
                 if on_eval(epoch + (i + 1) / len(batches), total / max(count, 1), state) or out_of_time:
                     bar.close()

@@ -153,4 +153,5 @@ def _record(cfg: DistillConfig, prep: Prepared, dev: Dataset, metric: str, param
 def _finish(record: dict, state: LoopState, t_start: float) -> dict:
     return {**record, "train_examples_seen": state.seen, "train_seconds": round(state.train_secs, 2),
             "examples_per_s": round(state.seen / state.train_secs, 1) if state.train_secs else 0.0,
-            "wall_s": round(time.perf_counter() - t_start, 2)}
+            "wall_s": round(time.perf_counter() - t_start, 2),
+            **({"schedule": state.plan.record()} if state.plan is not None else {})}

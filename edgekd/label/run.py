@@ -87,7 +87,8 @@ def label_transfer_set(transfer_path: str | Path, teacher, out_dir: str | Path, 
                                         "sentences_per_s": round(labelled / wall, 1) if wall > 0 else None,
                                         **stats})
     if len(done) < n_chunks:          # stopped by the time budget: progress.json stays, for a later resume
-        header.update(chunks_done=sorted(done), rows_labelled=int(labelled_rows(header).size))
+        header["chunks_done"] = sorted(done)
+        header["rows_labelled"] = int(labelled_rows(header).size)
     else:
         (unit / PROGRESS).unlink(missing_ok=True)
     _write_json_atomic(unit / HEADER, header)

@@ -18,6 +18,7 @@ from edgekd_contract.fsutil import replace_dir
 
 from ..batching import length_buckets
 from ..metrics import score
+from ..schedule import TimePlan, warmup_linear
 from ..tasks import Dataset, Task
 from .config import FinetuneConfig
 from .model import Teacher, bf16_enabled, progress_bar, teacher_logits
@@ -54,15 +55,14 @@ def finetune(teacher: Teacher, task: Task, train: Dataset, dev: Dataset, out_dir
     if cfg.freeze_word_embeddings:
         teacher.model.get_input_embeddings().weight.requires_grad_(False)
     opt = _adamw(teacher.model, cfg)
-    plan = StepPlan(total_steps, cfg.warmup_ratio, None if cfg.time_budget_min is None else 60 * cfg.time_budget_min)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, plan.lr_factor)
+    plan = TimePlan(total_steps, None if cfg.time_budget_min is None else 60 * cfg.time_budget_min)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: warmup_linear(k, plan.total, cfg.warmup_ratio))
     run = _Run(teacher, task, dev, cfg, out, bf16_enabled(cfg.bf16, teacher.device), progress)
     run.train(enc, lengths, torch.as_tensor(train.labels), rng, opt, sched, plan)
     record = {
         "task": task.name, "metric": task.metric, "best": run.best, "history": run.history,
         "train_examples": len(train), "train_examples_per_s": run.seen / run.wall, "wall_s": round(run.wall, 1),
-        "examples_seen": run.seen, "steps": run.step, "steps_per_epochs": total_steps,
-        "steps_planned_for_time_budget": plan.total if plan.total < total_steps else None,
+        "examples_seen": run.seen, "steps": run.step, **plan.record(),
         "stopped_by_time_budget": bool(cfg.time_budget_min is not None and run.step < plan.total),
         "config": cfg.to_dict(), "train_data_sha256": train.fingerprint(), "dev_data_sha256": dev.fingerprint(),
         "source": teacher.source, "device": str(teacher.device), "torch_threads": torch.get_num_threads(),
@@ -84,34 +84,6 @@ def _training_rows(train: Dataset, cfg: FinetuneConfig, rng: np.random.Generator
     return train
 
 
-class StepPlan:
-    """The linear warmup/decay schedule (as transformers' get_linear_schedule_with_warmup), whose length a time
-    budget may shorten once: after `CALIBRATION_S` of training, `replan` fits the remaining steps into the budget
-    at the measured pace, so a slow CPU gets a shorter but complete schedule (the LR decays to zero) instead of
-    one cut off at a high LR."""
-
-    CALIBRATION_S = 20.0
-    MARGIN = 0.9           # leave a tenth of the budget for the periodic dev evaluations and the last save
-
-    def __init__(self, total: int, warmup_ratio: float, budget_s: float | None) -> None:
-        self.total, self.warmup_ratio, self.budget_s = max(1, total), warmup_ratio, budget_s
-        self.replanned = False
-
-    def lr_factor(self, step: int) -> float:
-        warm = int(self.warmup_ratio * self.total)
-        if step < warm:
-            return step / max(1, warm)
-        return max(0.0, (self.total - step) / max(1, self.total - warm))
-
-    def replan(self, step: int, elapsed: float) -> None:
-        """Once, after the calibration time: shrink `total` to what fits the budget at the pace so far."""
-        if self.budget_s is None or self.replanned or elapsed < min(self.CALIBRATION_S, self.budget_s / 4):
-            return
-        self.replanned = True
-        fits = step + int((self.MARGIN * self.budget_s - elapsed) * step / elapsed)
-        self.total = max(step + 1, min(self.total, fits))
-
-
 class _Run:
     """One fine-tuning run: the step loop, periodic dev evaluation, and the best checkpoint kept on disk."""
 
@@ -125,7 +97,7 @@ class _Run:
         self.wall = 0.0
 
     def train(self, enc, lengths: np.ndarray, labels_t: torch.Tensor, rng: np.random.Generator, opt, sched,
-              plan: StepPlan) -> None:
+              plan: TimePlan) -> None:
         cfg, t_start = self.cfg, time.perf_counter()
         bar = progress_bar(plan.total, self.progress, f"fine-tune {self.task.name}", unit="step")
         stop = False
@@ -137,9 +109,7 @@ class _Run:
                 elapsed = time.perf_counter() - t_start
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss.item():.3f}", ex_s=f"{self.seen / elapsed:.0f}")
-                if not plan.replanned:
-                    plan.replan(self.step, elapsed)
-                    bar.total = plan.total
+                bar.total = plan.update(self.step, elapsed)
                 over_time = cfg.time_budget_min is not None and elapsed > 60 * cfg.time_budget_min
                 stop = self.step >= plan.total or over_time
                 if self.step % cfg.eval_every == 0 or stop:

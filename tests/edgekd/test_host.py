@@ -71,4 +71,4 @@ def test_build_config_records_the_host_plan(tmp_path):
         build(cfg, inp, tmp_path)
     rec = json.loads((tmp_path / "build_config.json").read_text())
     assert rec["host"] == {"arch": "x86-64", "teacher_precision": "fp32"}
-    assert rec["label_time_budget_min"] == 2.0 and rec["finetune"]["time_budget_min"] == 3.5
+    assert rec["label_time_budget_min"] == 2.0 and rec["finetune"]["time_budget_min"] == 4.0

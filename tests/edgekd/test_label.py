@@ -275,6 +275,7 @@ def test_time_budget_labels_a_random_sample_of_chunks_then_resumes_to_the_full_c
                                time_budget_s=0.0)           # stops after the first chunk it finishes
     first = chunk_order(cache.header["n_chunks"], 0.0)[0]
     assert cache.complete and cache.header["chunks_done"] == [first] and first != 0
+    assert cache.header["rows_labelled"] == CHUNK
     with pytest.raises(CacheError, match="time budget stopped this cache"):
         load_logits(tmp_path, transfer)
     rows, logits = load_labelled(tmp_path, transfer)

@@ -106,18 +106,17 @@ def test_one_teacher_config_feeds_every_stage():
     assert TEACHER.input_length(128, pair=False) == 130 and TEACHER.input_length(128, pair=True) == 259
 
 
-def test_step_plan_fits_the_remaining_steps_into_the_time_budget_and_decays_to_zero():
-    from edgekd.teacher.finetune import StepPlan
+def test_time_plan_fits_the_steps_into_the_budget_and_the_schedule_decays_to_zero_there():
+    from edgekd.schedule import TimePlan, warmup_linear
 
-    plan = StepPlan(total=2000, warmup_ratio=0.06, budget_s=210.0)
-    plan.replan(step=10, elapsed=5.0)            # too early: still calibrating
-    assert plan.total == 2000 and not plan.replanned
-    plan.replan(step=40, elapsed=20.0)           # 2 steps/s: 40 + (0.9 * 210 - 20) * 2 = 378 steps fit
-    assert plan.replanned and plan.total == 378
-    plan.replan(step=100, elapsed=21.0)          # once only
-    assert plan.total == 378
-    assert plan.lr_factor(plan.total) == 0.0 and 0.0 < plan.lr_factor(200) < 1.0
-    fast = StepPlan(total=500, warmup_ratio=0.06, budget_s=210.0)
-    fast.replan(step=400, elapsed=20.0)          # a fast host keeps its full schedule
-    assert fast.total == 500
-    assert StepPlan(total=500, warmup_ratio=0.1, budget_s=None).lr_factor(25) == 0.5
+    plan = TimePlan(total=2000, budget_s=210.0)
+    assert plan.update(step=10, elapsed=5.0) == 2000          # still calibrating
+    assert plan.update(step=40, elapsed=20.0) == 378          # 2 steps/s: 0.9 x 210 s x 2 = 378 steps fit
+    assert plan.update(step=100, elapsed=45.0) == 378         # never grows back
+    assert plan.update(step=200, elapsed=120.0) == 315        # evaluations slowed it: shrinks again
+    assert plan.record() == {"planned_steps": 2000, "steps_fitting_budget": 315}
+    assert warmup_linear(plan.total, plan.total, 0.06) == 0.0 and 0.0 < warmup_linear(200, plan.total, 0.06) < 1.0
+    fast = TimePlan(total=500, budget_s=210.0)
+    assert fast.update(step=400, elapsed=20.0) == 500 and not fast.shortened   # a fast host keeps it all
+    assert TimePlan(total=500, budget_s=None).update(step=499, elapsed=1e6) == 500
+    assert warmup_linear(25, 500, 0.1) == 0.5
