@@ -121,13 +121,22 @@ def training_rows(task: Task, train: Dataset | None, transfer: str | Path | None
     provenance: dict = {}
     rows = read_transfer(transfer, task.pair) if transfer is not None else TrainRows.from_dataset(train)
     if logits_dir is not None:
-        rows = rows.with_logits(read_logits(logits_dir, transfer), source=rows.source)
-        cache_json = Path(logits_dir) / "cache.json"
-        provenance["logits_cache"] = {"dir": str(logits_dir), "cache": json.loads(cache_json.read_text())}
+        header = Path(logits_dir) / "cache.json"
+        cache = json.loads(header.read_text()) if header.is_file() else {}
+        if cache.get("chunks_done") is not None:      # a label time budget labelled these rows only
+            from .label.store import load_labelled
+
+            have, logits = load_labelled(logits_dir, transfer)
+        else:
+            have, logits = None, read_logits(logits_dir, transfer)
+        rows = rows.with_logits(logits, source=rows.source)
+        provenance["logits_cache"] = {"dir": str(logits_dir), "cache": cache}
         if reps:
             from .label.store import load_representations
 
             rows = rows.with_reps(load_representations(logits_dir))
+        if have is not None:
+            rows = rows.subset(have)
     if originals_only:
         rows = rows.originals()
     return rows, provenance

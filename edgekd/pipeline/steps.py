@@ -97,9 +97,8 @@ def label(ctx: Ctx, d: Path, up: dict) -> dict:
 
 def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
     """The distilled student, or (gold_only) the same student trained on the gold labels: the baseline."""
-    from ..label.store import load_labelled, load_representations
-    from ..student.data import TrainRows, read_transfer
-    from ..student_stage import student_config, summary_line, train_student
+    from ..student.data import TrainRows
+    from ..student_stage import student_config, summary_line, train_student, training_rows
 
     task, cfg = ctx.task, ctx.cfg
     if gold_only:
@@ -107,12 +106,7 @@ def student(ctx: Ctx, d: Path, up: dict, gold_only: bool) -> dict:
         dcfg = cfg.gold_distill()
     else:
         transfer, cache = up["augment"]["outputs"]["path"], up["label"]["outputs"]["dir"]
-        have, logits = load_labelled(cache, transfer)
-        rows = read_transfer(transfer, task.pair).with_logits(logits)
-        if cfg.distill.repr_weight:
-            rows = rows.with_reps(load_representations(cache))
-        if len(have) < len(rows):        # the label stage's time budget labelled these rows only
-            rows = rows.subset(have)
+        rows, _ = training_rows(task, None, transfer, cache, reps=bool(cfg.distill.repr_weight))
         dcfg = cfg.distill
     rec = train_student(task, rows, ctx.inp.dev, d / "student", teacher=teacher_dir(up), cfg=dcfg,
                         scfg=student_config(task, cfg.student), threads=ctx.inp.threads, progress=ctx.inp.progress,

@@ -281,6 +281,12 @@ def test_time_budget_labels_a_random_sample_of_chunks_then_resumes_to_the_full_c
     rows, logits = load_labelled(tmp_path, transfer)
     assert list(rows) == list(range(first * CHUNK, (first + 1) * CHUNK))
     np.testing.assert_allclose(logits[rows], reference[rows], atol=1e-5)
+    from edgekd.student_stage import training_rows
+    from edgekd.tasks import get_task
+
+    train, _ = training_rows(get_task("sst2"), None, transfer, tmp_path)   # what a student trains on
+    assert len(train) == CHUNK
+    np.testing.assert_allclose(train.logits, reference[rows], atol=1e-5)
     again = label_transfer_set(transfer, teacher, tmp_path, chunk_rows=CHUNK, bf16=BF16, progress=False,
                                time_budget_s=0.0)           # the same budget: reused as it is
     assert again.labelled == 0 and again.header["chunks_done"] == [first]
