@@ -73,7 +73,7 @@ PRESETS: dict[str, QuantSpec] = {
     "default": QuantSpec(),
     "all-int8": QuantSpec(name="all-int8", matmul="int8"),            # smallest; check the budget
     "lstm-only": QuantSpec(name="lstm-only", embedding="fp32"),       # embedding stays fp32
-    # full 8-bit weights: golden vectors hold only where int8 products do not saturate (VNNI/AMX x86, aarch64)
+    # full 8-bit weights: golden vectors hold only where int8 products do not saturate (VNNI/AMX x86, arm64, wasm)
     "vnni": QuantSpec(name="vnni", reduce_range=False),
     "non-vnni": QuantSpec(name="non-vnni"),                           # = default since 0.3 (kept for old profiles)
     # transformer students: every weight MatMul int8 (dynamic, per channel), int8 word embeddings; no LSTM
@@ -81,7 +81,7 @@ PRESETS: dict[str, QuantSpec] = {
 }
 # Where a bundle's int8 golden vectors hold, by weight range (recorded in the manifest's "quantization").
 GOLDEN_HOSTS = {True: ("x86-64", "arm64", "wasm"),
-                False: ("x86-64 with avx512_vnni, avx_vnni or amx_int8", "arm64")}
+                False: ("x86-64 with avx512_vnni, avx_vnni or amx_int8", "arm64", "wasm")}
 # what "default" means per student family (a transformer's weight is all in its MatMuls)
 FAMILY_DEFAULTS = {"transformer": "transformer", "transformer_pair": "transformer"}
 
