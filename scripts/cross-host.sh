@@ -148,43 +148,63 @@ host_info() {  # HOST: what the host's Python (and Node) see: machine, versions,
   if has_node "$1"; then on "$1" node scripts/cross_host/dump_logits.mjs info >"$d/info.node.json" 2>"$d/info.node.err" || true; fi
 }
 
-selftest() {  # HOST BUNDLE RUNTIME (onnxruntime|numpy|node): edgekd-run(-js) selftest --json, rc recorded
-  local host=$1 name=$2 rt=$3 d=$WORK/dumps/$1/$2 rc=0 b=$STAGE/bundles/$2
+selftest() {  # HOST BUNDLE RUNTIME [MODEL]: edgekd-run(-js) selftest --json (RUNTIME onnxruntime|numpy|node), rc kept
+  local host=$1 name=$2 rt=$3 d=$WORK/dumps/$1/$2 rc=0 b=$STAGE/bundles/$2 m=()
+  [ -z "${4:-}" ] || m=(--model "$4")
   mkdir -p "$d"
-  if [ "$rt" = node ]; then on "$host" node runtime/js/bin/edgekd-run-js.js selftest --json --threads 1 "$b"
-  else on "$host" py -m edgekd_runtime.cli selftest --json --backend "$rt" --threads 1 "$b"
+  if [ "$rt" = node ]; then on "$host" node runtime/js/bin/edgekd-run-js.js selftest --json --threads 1 "${m[@]}" "$b"
+  else on "$host" py -m edgekd_runtime.cli selftest --json --backend "$rt" --threads 1 "${m[@]}" "$b"
   fi >"$d/selftest.$rt.out" 2>"$d/selftest.$rt.err" || rc=$?
   echo "$rc" >"$d/selftest.$rt.rc"
-  log "$host $name selftest $rt: $([ $rc = 0 ] && echo pass || echo "FAIL (exit $rc): $(tail -1 "$d/selftest.$rt.err")")"
+  log "$host $name selftest $rt${4:+ ($4)}: $([ $rc = 0 ] && echo pass || echo "FAIL (exit $rc): $(tail -1 "$d/selftest.$rt.err")")"
 }
 
-dump() {  # HOST BUNDLE RUNTIME [LIMIT]: logits of the bundle's dev set, every model
-  local host=$1 name=$2 rt=$3 limit=${4:-} d=$WORK/dumps/$1/$2 rc=0 in
+dump() {  # HOST BUNDLE RUNTIME [LIMIT] [MODEL]: logits of the bundle's dev set, every model (or MODEL)
+  local host=$1 name=$2 rt=$3 limit=${4:-} model=${5:-} d=$WORK/dumps/$1/$2 rc=0 in
   in=$STAGE/inputs/$(inputs_of "$name").json
   mkdir -p "$d"
-  if [ "$rt" = node ]; then on "$host" node scripts/cross_host/dump_logits.mjs dump "$STAGE/bundles/$name" "$in" "$d" ${limit:+--limit "$limit"}
-  else on "$host" py scripts/cross_host/dump_logits.py dump "$STAGE/bundles/$name" "$in" "$d" --backend "$rt" ${limit:+--limit "$limit"}
+  if [ "$rt" = node ]; then on "$host" node scripts/cross_host/dump_logits.mjs dump "$STAGE/bundles/$name" "$in" "$d" \
+      ${limit:+--limit "$limit"} ${model:+--model "$model"}
+  else on "$host" py scripts/cross_host/dump_logits.py dump "$STAGE/bundles/$name" "$in" "$d" --backend "$rt" \
+      ${limit:+--limit "$limit"} ${model:+--model "$model"}
   fi >>"$WORK/dump-$host.log" 2>&1 || rc=$?
   [ $rc = 0 ] || note "$host $name $rt dump" "exit $rc: $(tail -1 "$WORK/dump-$host.log")"
 }
 
-host_checks() {  # HOST MODE (selftest|all) [NUMPY_ROWS]: selftests, then (all) the dev-set logits
-  local host=$1 mode=$2 nrows=${3:-} name rt
+given() { [[ " ${GIVEN[*]} " == *" $1 "* ]]; }   # NAME: a bundle given (or found), not a re-exported twin
+has_fp32() { grep -q '"precision": "fp32"' "$STAGE/bundles/$1/manifest.json"; }
+
+emulated_dumps() {  # HOST NAME ROWS: int8 on every row; fp32 and numpy (~8 s a row under emulation) on ROWS rows
+  local host=$1 name=$2 rows=$3
+  timed "  $host $name: dev-set logits, onnxruntime int8" dump "$host" "$name" onnxruntime "" int8
+  if has_fp32 "$name"; then timed "  $host $name: logits, onnxruntime fp32 (first $rows rows)" dump "$host" "$name" onnxruntime "$rows" fp32; fi
+  timed "  $host $name: logits, numpy backend (first $rows rows)" dump "$host" "$name" numpy "$rows"
+  # Node's logits on arm64 for the given bundles (under Haswell onnxruntime-node runs Python's MLAS kernels)
+  if [ "$host" = arm64 ] && has_node arm64 && given "$name"; then
+    timed "  $host $name: dev-set logits, node int8" dump "$host" "$name" node "" int8
+  fi
+}
+
+host_checks() {  # HOST MODE (selftest|all) [ROWS]: selftests and (all) dev-set logits; ROWS: emulated host
+  local host=$1 mode=$2 rows=${3:-} name rt
   host_info "$host"
-  for name in "${NAMES[@]}"; do
-    for rt in onnxruntime numpy node; do
+  for name in "${NAMES[@]}"; do   # under emulation a re-exported twin's fp32 model is too slow: int8 only
+    for rt in onnxruntime node; do
       [ "$rt" != node ] || has_node "$host" || continue
-      # numpy under emulation takes ~10 min a bundle: the given bundles only, not their re-exported twins
-      [ "$rt" != numpy ] || [ "$host" = native ] || [[ " ${GIVEN[*]} " == *" $name "* ]] || continue
-      selftest "$host" "$name" "$rt"
+      if [ -n "$rows" ] && ! given "$name"; then selftest "$host" "$name" "$rt" int8; else selftest "$host" "$name" "$rt"; fi
     done
   done
-  [ "$mode" = all ] || return 0
-  for name in "${NAMES[@]}"; do   # wall time of each check, not a speed (emulated: meaningless as one)
-    timed "  $host $name: dev-set logits, onnxruntime" dump "$host" "$name" onnxruntime
-    timed "  $host $name: dev-set logits, numpy backend${nrows:+ (first $nrows rows)}" dump "$host" "$name" numpy "$nrows"
-    # Node's logits: native and arm64 (under Haswell onnxruntime-node runs the same MLAS kernels: selftest only)
-    if has_node "$host" && [ "$host" != haswell ]; then timed "  $host $name: dev-set logits, node" dump "$host" "$name" node; fi
+  if [ "$mode" = all ]; then
+    for name in "${NAMES[@]}"; do   # wall time of each check, not a speed (emulated: meaningless as one)
+      if [ -n "$rows" ]; then emulated_dumps "$host" "$name" "$rows"; continue; fi
+      timed "  $host $name: dev-set logits, onnxruntime" dump "$host" "$name" onnxruntime
+      timed "  $host $name: dev-set logits, numpy backend" dump "$host" "$name" numpy
+      if has_node "$host"; then timed "  $host $name: dev-set logits, node" dump "$host" "$name" node; fi
+    done
+  fi
+  for name in "${NAMES[@]}"; do   # numpy selftests last: ~10 min a real bundle under emulation (given bundles only)
+    [ -z "$rows" ] || given "$name" || continue
+    selftest "$host" "$name" numpy
   done
 }
 
@@ -208,6 +228,8 @@ haswell_verify() {  # pick the first x86 model that runs and shows AVX2 without 
     log "qemu -cpu $X86_CPU: $seen"
     if grep -q '"AVX2": true' <<<"$seen" && grep -q '"AVX512F": false' <<<"$seen" && grep -q '"AVX512VNNI": false' <<<"$seen"; then
       [ "$model" = Haswell ] || note haswell "-cpu Haswell did not work; used -cpu $model"
+      note "haswell: /proc/cpuinfo as the emulated process reads it" "$(qemu-x86_64-static -cpu "$X86_CPU" /bin/grep -c -w \
+        avx512f /proc/cpuinfo) of $(nproc) CPUs list avx512f (qemu-user shows the host's file; cpuid is what is emulated)"
       printf 'qemu-x86_64-static -cpu %s\n' "$X86_CPU" >"$WORK/x86-cpu.txt"
       return 0
     fi
@@ -271,16 +293,25 @@ print(" ".join(f"{p}=={v(p)}" for p in ("onnxruntime", "numpy", "tokenizers", "c
   echo "$want" >"$ROOT/opt/venv/.edgekd-reqs"
 }
 
+js_modules() {  # runtime/js's production dependencies from its lockfile in a private folder (npm ci, no scripts):
+  # the shared work tree's node_modules may be reinstalled by a concurrent test run while it is being copied
+  local dir=runs/cross-host/js-modules lock
+  lock=$(sha256sum runtime/js/package-lock.json | cut -c1-64)
+  [ "$(cat "$dir/.lock-sha256" 2>/dev/null)" = "$lock" ] && return
+  rm -rf "$dir" && mkdir -p "$dir" && cp runtime/js/package.json runtime/js/package-lock.json "$dir/"
+  (cd "$dir" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >npm-ci.log 2>&1) || return 1
+  echo "$lock" >"$dir/.lock-sha256"
+}
+
 stage_into() {  # DIR: the runtime, these scripts, the stage and the JS runtime (arm64 binary only) at DIR/opt/edgekd
-  local dst=$1/opt/edgekd
-  rm -rf "$dst" && mkdir -p "$dst/$WORK"
+  local dst=$1/opt/edgekd nm=node_modules
+  rm -rf "$dst" && mkdir -p "$dst/$WORK" "$dst/runtime/js"
   tar -C "$REPO" -cf - --exclude=__pycache__ runtime/edgekd_runtime scripts/cross_host "$STAGE" | tar -C "$dst" -xf -
-  [ -d runtime/js/node_modules ] || return 0
-  local nm=runtime/js/node_modules
-  tar -C "$REPO" -cf - --exclude=$nm/onnxruntime-web --exclude=$nm/typescript --exclude=$nm/playwright-core \
-    --exclude="$nm/onnxruntime-node/bin/napi-v*/darwin" --exclude="$nm/onnxruntime-node/bin/napi-v*/win32" \
-    --exclude="$nm/onnxruntime-node/bin/napi-v*/linux/x64" \
-    runtime/js/package.json runtime/js/src runtime/js/bin "$nm" | tar -C "$dst" -xf -
+  command -v npm >/dev/null && js_modules || { note "arm64 Node" "no node_modules for runtime/js (npm ci failed)"; return 0; }
+  tar -C "$REPO" -cf - runtime/js/package.json runtime/js/src runtime/js/bin | tar -C "$dst" -xf -
+  tar -C runs/cross-host/js-modules -cf - --exclude=$nm/onnxruntime-web --exclude="$nm/onnxruntime-node/bin/napi-v*/darwin" \
+    --exclude="$nm/onnxruntime-node/bin/napi-v*/win32" --exclude="$nm/onnxruntime-node/bin/napi-v*/linux/x64" $nm \
+    | tar -C "$dst/runtime/js" -xf -
 }
 
 collect_from() {  # DIR: the chroot's arm64 dumps back to the host's WORK
@@ -300,16 +331,20 @@ arm64_pitfalls() {  # the two reported crashes, reproduced or not: /sys bound in
 }
 
 # ------------------------------------------------------------------ Node on arm64 (full mode)
+first_error() {  # TEXT: its first line that names an error, else its last line
+  grep -m1 -E 'Error|error:' <<<"$1" || tail -1 <<<"$1"
+}
+
 node18_check() {  # Debian $SUITE's nodejs in the Python chroot: the JS selftest, and with toWellFormed polyfilled
   local b=$STAGE/bundles/${NAMES[0]} v out rc=0
   [ -x "$ROOT/usr/bin/node" ] || in_chroot "$ROOT" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs' >"$WORK/apt-nodejs-$SUITE.log" 2>&1
   v=$(in_chroot "$ROOT" node --version)
   out=$(in_chroot "$ROOT" node runtime/js/bin/edgekd-run-js.js selftest --threads 1 "$b" 2>&1 | grep -v -i cpuinfo) || rc=$?
-  note "arm64 Node $v (Debian $SUITE)" "JS selftest exit $rc: $(tail -1 <<<"$out")"
+  note "arm64 Node $v (Debian $SUITE)" "JS selftest exit $rc: $(first_error "$out")"
   rc=0
   out=$(in_chroot "$ROOT" node --import ./scripts/cross_host/well_formed_polyfill.mjs runtime/js/bin/edgekd-run-js.js \
     selftest --threads 1 "$b" 2>&1 | grep -v -i cpuinfo) || rc=$?
-  note "arm64 Node $v with String.prototype.toWellFormed polyfilled (diagnosis only)" "JS selftest exit $rc: $(tail -1 <<<"$out")"
+  note "arm64 Node $v with String.prototype.toWellFormed polyfilled (diagnosis only)" "JS selftest exit $rc: $(first_error "$out")"
 }
 
 newer_node_in_mirror() {  # which arm64 nodejs the Debian mirror has in bookworm-backports and $NODE_SUITE
@@ -335,7 +370,7 @@ arm64_node() {  # Node for the JS runtime on arm64: Debian's nodejs from $NODE_S
 # ------------------------------------------------------------------ main
 haswell_part() {
   timed "haswell: verify the emulated CPU" haswell_verify
-  timed "haswell: checks (selftests, dev-set logits; numpy backend on $NUMPY_LIMIT rows)" host_checks haswell all "$NUMPY_LIMIT"
+  timed "haswell: checks (selftests, dev-set logits; numpy and fp32 on $NUMPY_LIMIT rows)" host_checks haswell all "$NUMPY_LIMIT"
 }
 
 arm64_part() {
@@ -348,7 +383,7 @@ arm64_part() {
   else
     arm64_pitfalls
     timed "arm64: Node (Debian nodejs)" arm64_node || true
-    timed "arm64: checks (selftests, dev-set logits; numpy backend on $NUMPY_LIMIT rows)" host_checks arm64 all "$NUMPY_LIMIT"
+    timed "arm64: checks (selftests, dev-set logits; numpy and fp32 on $NUMPY_LIMIT rows)" host_checks arm64 all "$NUMPY_LIMIT"
   fi
   collect_from "$ROOT"
   [ -z "$NODE_ROOT" ] || collect_from "$NODE_ROOT"

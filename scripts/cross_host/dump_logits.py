@@ -1,9 +1,10 @@
 """Logits of every input row through the Python runtime, on whatever host runs this (native, qemu, chroot).
 
     python dump_logits.py info                       # JSON: machine, versions, the SIMD features numpy detected
-    python dump_logits.py dump BUNDLE INPUTS.json OUTDIR [--backend onnxruntime|numpy] [--limit N]
+    python dump_logits.py dump BUNDLE INPUTS.json OUTDIR [--backend onnxruntime|numpy] [--limit N] [--model M]
 
-`dump` writes OUTDIR/<model file>.<backend>.json ({"logits": [[...]], ...}) for every model of the bundle, with
+`dump` writes OUTDIR/<model file>.<backend>.json ({"logits": [[...]], ...}) for every model of the bundle (or the
+one --model names: file or precision), with
 one onnxruntime thread. Needs only edgekd_runtime (on PYTHONPATH) and its dependencies, so it runs in the
 arm64 chroot exactly as on the host. Wall times are deliberately not recorded: under emulation they mean nothing.
 """
@@ -44,12 +45,12 @@ def load_inputs(path: str, limit: int | None) -> list:
     return rows[:limit] if limit else rows
 
 
-def dump(bundle_dir: str, inputs: str, out_dir: str, backend: str, limit: int | None) -> None:
+def dump(bundle_dir: str, inputs: str, out_dir: str, backend: str, limit: int | None, only: str | None) -> None:
     from edgekd_runtime import Bundle
 
     rows = load_inputs(inputs, limit)
     with open(os.path.join(bundle_dir, "manifest.json"), encoding="utf-8") as f:
-        files = [m["file"] for m in json.load(f)["models"]]
+        files = [m["file"] for m in json.load(f)["models"] if only in (None, m["file"], m["precision"])]
     os.makedirs(out_dir, exist_ok=True)
     for file in files:
         b = Bundle.load(bundle_dir, backend=backend, model=file, threads=1)
@@ -73,7 +74,7 @@ def main(argv: list[str]) -> int:
         return 2
     opts = dict(zip(argv[4::2], argv[5::2]))
     limit = int(opts["--limit"]) if opts.get("--limit") else None
-    dump(argv[1], argv[2], argv[3], opts.get("--backend", "onnxruntime"), limit)
+    dump(argv[1], argv[2], argv[3], opts.get("--backend", "onnxruntime"), limit, opts.get("--model"))
     return 0
 
 
