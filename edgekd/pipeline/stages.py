@@ -91,7 +91,10 @@ def run_stages(stages: list[Stage], out_dir: str | Path, log: Callable[[str], No
         sdir = out / stage.name
         key = stage_key(stage, records)
         prev = _read(sdir / RECORD)
+        reran = [d for d in stage.deps if d in results and results[d].status == "ran"]
         reason = "forced" if stage.name in force else why_rerun(stage, prev, key, records, sdir)
+        if reason is None and reran:      # e.g. a forced upstream stage: same key, new artifacts
+            reason = f"upstream reran: {', '.join(reran)}"
         if reason is None:
             records[stage.name] = prev
             results[stage.name] = StageResult(stage.name, "skipped", "up to date", 0.0, prev)

@@ -173,3 +173,15 @@ def test_runtime_score_check_allows_the_familys_batching_drift_and_no_more():
     with pytest.raises(RuntimeError, match="does not behave as validated"):
         check_runtime_score("accuracy", {"accuracy": 0.8900}, rec, "transformer")
     assert check_runtime_score("f1", {"f1": 0.5}, {}, "bilstm") == 0.005      # nothing recorded: nothing to compare
+
+
+def test_a_forced_stage_reruns_what_reads_it(tmp_path):
+    # a forced stage keeps its key but makes new artifacts (a retrained student): its readers must not be skipped
+    calls = []
+    run_stages(_chain(calls, {"lr": 1}, {"x": 1}), tmp_path, log=lambda m: None)
+    calls.clear()
+    res = run_stages(_chain(calls, {"lr": 1}, {"x": 1}), tmp_path, log=lambda m: None, force=("a",))
+    assert calls == ["a", "b", "c"] and res["b"].reason == "upstream reran: a"
+    calls.clear()
+    run_stages(_chain(calls, {"lr": 1}, {"x": 1}), tmp_path, log=lambda m: None, force=("b",))
+    assert calls == ["b"]
