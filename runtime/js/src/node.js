@@ -12,12 +12,31 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { Bundle } from './core/bundle.js';
 import { InvalidBundleError } from './core/errors.js';
 import { runSelftest } from './core/golden.js';
 
 export * from './core/index.js';
+
+/** The engine, an optional peer dependency: install it next to edgekd-runtime (`npm install onnxruntime-node`). */
+const ort = await importEngine();
+
+/**
+ * onnxruntime-node, or one clear error naming the package to install when it is missing.
+ * @returns {Promise<typeof import('onnxruntime-node')>}
+ */
+async function importEngine() {
+  try {
+    return await import('onnxruntime-node');
+  } catch (e) {
+    const err = /** @type {NodeJS.ErrnoException} */ (e);
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes("'onnxruntime-node'")) {
+      throw new Error('edgekd-runtime: the Node entry runs models with onnxruntime-node, which is not installed; ' +
+        'run `npm install onnxruntime-node@1.30.0` in your app (browsers use onnxruntime-web instead)', { cause: e });
+    }
+    throw e;
+  }
+}
 
 const LEVELS = /** @type {const} */ (['disabled', 'basic', 'extended', 'all']);
 

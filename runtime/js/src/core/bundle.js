@@ -7,7 +7,7 @@
  */
 import { SORT_WINDOW, fitsOneBatch, windowedBatches } from './batching.js';
 import { padBatch } from './encoding.js';
-import { InputError, InvalidBundleError, pyList, pyRepr } from './errors.js';
+import { EdgekdError, InputError, InvalidBundleError, pyList, pyRepr } from './errors.js';
 import {
   INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, MANIFEST_FILE, checkRelPath, expectedInputs, parseManifest,
   sameSet, selectModel, jsonType,
@@ -196,7 +196,23 @@ export class Bundle {
     /** @private */ this._maxLen = parts.manifest.max_length;
     /** @private */ this._pad = parts.manifest.tokenizer.pad_id;
     /** @private */ this._empty = parts.manifest.tokenizer.empty_id;
+    /** @private */ this._disposed = false;
   }
+
+  /**
+   * Release the onnxruntime session (its native or wasm memory). The bundle cannot predict afterwards (an
+   * EdgekdError of kind "disposed"); a second call does nothing. A bundle from `withModel` has its own session:
+   * dispose it too.
+   * @returns {Promise<void>}
+   */
+  async dispose() {
+    if (this._disposed) return;
+    this._disposed = true;
+    await this.session.release?.();
+  }
+
+  /** Whether `dispose()` was called. */
+  get disposed() { return this._disposed; }
 
   /**
    * Verify and load a bundle through `io`: manifest (schema 1), every listed file's size and sha256, the
@@ -391,6 +407,7 @@ export class Bundle {
    * @returns {Promise<Float32Array[]>}
    */
   async _run(sides) {
+    if (this._disposed) throw new EdgekdError(`${this.root}: this bundle was disposed; load it again to predict`, { kind: 'disposed' });
     const T = this.io.Tensor;
     /** @type {Record<string, unknown>} */
     const feeds = {};

@@ -238,6 +238,7 @@ const pyBool = (b) => (b ? 'True' : 'False');
  * Run the golden vectors against `bundle` and every model it lists (or `options.models`), as
  * edgekd_runtime.golden.selftest does: ids of every input, then per model each input alone (batch 1) and all
  * inputs batched. Every check runs; `firstFailure` and `summary` describe the first mismatch in that order.
+ * Sessions opened for models other than the bundle's own are released before this returns.
  * @param {import('./bundle.js').Bundle} bundle
  * @param {import('../../index.js').SelftestOptions} [options]
  * @returns {Promise<import('../../index.js').SelftestReport>}
@@ -245,7 +246,6 @@ const pyBool = (b) => (b ? 'True' : 'False');
 export async function runSelftest(bundle, options = {}) {
   const golden = readGolden(bundle);
   const man = bundle.manifest;
-  const maxLen = man.max_length, emptyId = man.tokenizer.empty_id;
   const models = (options.models && options.models.length)
     ? [...new Set(options.models.map((m) => man.models.find((s) => s.file === m || s.precision === m)?.file ?? m))]
     : man.models.map((m) => m.file);
@@ -255,11 +255,32 @@ export async function runSelftest(bundle, options = {}) {
     checked: { ids: 0, truncated: 0, single: 0, batched: 0, labels: 0 }, failures: 0,
     maxAbsDiff: {}, maxAbsDiffSingle: {}, maxAbsDiffBatched: {}, firstFailure: null, summary: '',
   };
-  /**
-   * @param {import('../../index.js').GoldenInput | null} g
-   * @param {Omit<import('../../index.js').SelftestFailure, 'input' | 'text' | 'textPair' | 'description'>} f
-   */
-  const fail = (g, f) => {
+  const fail = failWith(report);
+  for (const g of golden.inputs) checkEncoding(bundle, golden.pair, g, report, fail);
+  for (const file of models) {
+    const b = await bundle.withModel(file);
+    try {
+      await checkModel(b, golden, options, report, fail);
+    } finally {
+      if (b !== bundle) await b.dispose();
+    }
+  }
+  report.summary = summarize(report);
+  return report;
+}
+
+/**
+ * @typedef {(g: import('../../index.js').GoldenInput | null,
+ *   f: Omit<import('../../index.js').SelftestFailure, 'input' | 'text' | 'textPair' | 'description'>) => void} Fail
+ */
+
+/**
+ * A function recording one failed check in `report` (the first one in detail).
+ * @param {import('../../index.js').SelftestReport} report
+ * @returns {Fail}
+ */
+function failWith(report) {
+  return (g, f) => {
     report.ok = false;
     report.failures += 1;
     if (!report.firstFailure) {
@@ -267,99 +288,129 @@ export async function runSelftest(bundle, options = {}) {
         description: g ? describeInput(g) : '', ...f };
     }
   };
+}
 
-  // 1. Encoding: exact ids after truncation / the empty rule, and the truncated flag.
-  for (const g of golden.inputs) {
-    /** @type {[string, number[], string][]} */
-    const sides = [[g.text, g.ids, 'ids']];
-    if (golden.pair) sides.push([/** @type {string} */ (g.textPair), /** @type {number[]} */ (g.idsB), 'ids_b']);
-    let trunc = false;
-    for (const [text, want, what] of sides) {
-      const raw = bundle.pieces(text);
-      const got = rowIds(raw, maxLen, emptyId);
-      trunc = trunc || raw.length > maxLen;
-      report.checked.ids += 1;
-      if (got.length !== want.length || got.some((v, k) => v !== want[k])) {
-        fail(g, { model: null, what, expected: want, got, detail: `${what} expected ${fmtIds(want)} got ${fmtIds(got)}` });
-      }
-    }
-    report.checked.truncated += 1;
-    if (trunc !== g.truncated) {
-      fail(g, { model: null, what: 'truncated', expected: g.truncated, got: trunc, detail: `truncated expected ${pyBool(g.truncated)} got ${pyBool(trunc)}` });
+/**
+ * Encoding: exact ids after truncation / the empty rule, and the truncated flag, of one golden input.
+ * @param {import('./bundle.js').Bundle} bundle
+ * @param {boolean} pair
+ * @param {import('../../index.js').GoldenInput} g
+ * @param {import('../../index.js').SelftestReport} report
+ * @param {Fail} fail
+ */
+function checkEncoding(bundle, pair, g, report, fail) {
+  const maxLen = bundle.manifest.max_length, emptyId = bundle.manifest.tokenizer.empty_id;
+  /** @type {[string, number[], string][]} */
+  const sides = [[g.text, g.ids, 'ids']];
+  if (pair) sides.push([/** @type {string} */ (g.textPair), /** @type {number[]} */ (g.idsB), 'ids_b']);
+  let trunc = false;
+  for (const [text, want, what] of sides) {
+    const raw = bundle.pieces(text);
+    const got = rowIds(raw, maxLen, emptyId);
+    trunc = trunc || raw.length > maxLen;
+    report.checked.ids += 1;
+    if (got.length !== want.length || got.some((v, k) => v !== want[k])) {
+      fail(g, { model: null, what, expected: want, got, detail: `${what} expected ${fmtIds(want)} got ${fmtIds(got)}` });
     }
   }
-
-  // 2. Logits of every model: each input alone (batch 1, the expectations' conditions), then all batched.
-  for (const file of models) {
-    const b = await bundle.withModel(file);
-    const precision = b.spec.precision;
-    report.maxAbsDiff[file] = 0;
-    report.maxAbsDiffSingle[file] = 0;
-    report.maxAbsDiffBatched[file] = 0;
-    const rows = golden.inputs.filter((g) => file in g.expected);
-    if (!rows.length) {
-      fail(null, { model: file, what: 'expected', expected: null, got: null, detail: `golden.json has no expected logits for ${file}` });
-      continue;
-    }
-    /**
-     * @param {import('../../index.js').GoldenInput} g
-     * @param {readonly number[]} got
-     * @param {'batch 1' | 'batched'} how
-     */
-    const compare = (g, got, how) => {
-      const exp = g.expected[file];
-      const what = `logits (${how})`;
-      // batch 1: the batch-1 logits; batched: the batched logits, or for int8 (which moves a little with its batch
-      // mates) either of the two, as edgekd_runtime.golden._check_logits does.
-      let wants = how === 'batch 1' ? [exp.logits] : [exp.batchedLogits, exp.logits];
-      if (precision === 'fp32') wants = wants.slice(0, 1);
-      const want = wants[0];
-      if (got.length !== want.length) {
-        fail(g, { model: file, what, expected: want, got: [...got], detail: `${file} (${how}) gave ${got.length} logits, expected ${want.length}` });
-        return;
-      }
-      report.checked[how === 'batch 1' ? 'single' : 'batched'] += 1;
-      const fits = wants.map((w) => {
-        let diff = 0;
-        for (let j = 0; j < got.length; j++) {
-          const d = Math.abs(got[j] - w[j]);
-          diff = Number.isNaN(d) || Number.isNaN(diff) ? NaN : Math.max(diff, d);
-        }
-        return { w, diff, tol: tolerance(precision, w, golden.tolerance) };
-      });
-      const fit = fits.find((f) => f.diff <= f.tol);             // NaN never fits
-      const shown = fit ?? fits[0];
-      const mdiff = Number.isNaN(shown.diff) ? Infinity : shown.diff;
-      report.maxAbsDiff[file] = Math.max(report.maxAbsDiff[file], mdiff);
-      const per = how === 'batch 1' ? report.maxAbsDiffSingle : report.maxAbsDiffBatched;
-      per[file] = Math.max(per[file], mdiff);
-      if (!fit) {
-        const { diff, tol } = fits[0];
-        fail(g, { model: file, what, expected: want, got: [...got], tolerance: tol, diff,
-          detail: `${file} (${how}) logits expected ${fmtLogits(want)} got ${fmtLogits(got)} (max |Δ| ${pyG(diff, 3)} > tolerance ${pyG(tol, 3)})` });
-        return;
-      }
-      const label = golden.labels[argmax(got)];
-      const wantLabel = fit.w === exp.logits ? exp.label : golden.labels[argmax(fit.w)];
-      if (margin(fit.w) > 2 * fit.tol) report.checked.labels += 1;
-      if (label !== wantLabel && margin(fit.w) > 2 * fit.tol) {
-        fail(g, { model: file, what: `label (${how})`, expected: wantLabel, got: label, tolerance: fit.tol, diff: fit.diff,
-          detail: `${file} (${how}) label expected ${pyRepr(wantLabel)} got ${pyRepr(label)}` });
-      }
-    };
-    const item = (/** @type {import('../../index.js').GoldenInput} */ g) => (golden.pair ? [g.text, /** @type {string} */ (g.textPair)] : g.text);
-    for (const g of rows) compare(g, (await b.predict([/** @type {any} */ (item(g))])).logits[0], 'batch 1');
-    const all = await b.predict(/** @type {any} */ (rows.map(item)), { batchSize: options.batchSize ?? golden.batching.batchSize, maxTokens: options.maxTokens ?? golden.batching.maxTokens });
-    rows.forEach((g, i) => compare(g, all.logits[i], 'batched'));
-    rows.forEach((g, i) => {
-      if (all.truncated[i] !== g.truncated) {
-        fail(g, { model: file, what: 'truncated (predict)', expected: g.truncated, got: all.truncated[i],
-          detail: `predict() reported truncated=${pyBool(all.truncated[i])}, expected ${pyBool(g.truncated)}` });
-      }
-    });
+  report.checked.truncated += 1;
+  if (trunc !== g.truncated) {
+    fail(g, { model: null, what: 'truncated', expected: g.truncated, got: trunc, detail: `truncated expected ${pyBool(g.truncated)} got ${pyBool(trunc)}` });
   }
-  report.summary = summarize(report);
-  return report;
+}
+
+/**
+ * Logits of one model: each input alone (batch 1, the expectations' conditions), then all inputs batched, and
+ * predict()'s truncated flags.
+ * @param {import('./bundle.js').Bundle} b the bundle running that model
+ * @param {import('../../index.js').Golden} golden
+ * @param {import('../../index.js').SelftestOptions} options
+ * @param {import('../../index.js').SelftestReport} report
+ * @param {Fail} fail
+ */
+async function checkModel(b, golden, options, report, fail) {
+  const file = b.spec.file;
+  report.maxAbsDiff[file] = 0;
+  report.maxAbsDiffSingle[file] = 0;
+  report.maxAbsDiffBatched[file] = 0;
+  const rows = golden.inputs.filter((g) => file in g.expected);
+  if (!rows.length) {
+    fail(null, { model: file, what: 'expected', expected: null, got: null, detail: `golden.json has no expected logits for ${file}` });
+    return;
+  }
+  const ctx = { file, precision: b.spec.precision, golden, report, fail };
+  const item = (/** @type {import('../../index.js').GoldenInput} */ g) => (golden.pair ? [g.text, /** @type {string} */ (g.textPair)] : g.text);
+  for (const g of rows) compareLogits(ctx, g, (await b.predict([/** @type {any} */ (item(g))])).logits[0], 'batch 1');
+  const all = await b.predict(/** @type {any} */ (rows.map(item)), {
+    batchSize: options.batchSize ?? golden.batching.batchSize, maxTokens: options.maxTokens ?? golden.batching.maxTokens });
+  rows.forEach((g, i) => compareLogits(ctx, g, all.logits[i], 'batched'));
+  rows.forEach((g, i) => {
+    if (all.truncated[i] !== g.truncated) {
+      fail(g, { model: file, what: 'truncated (predict)', expected: g.truncated, got: all.truncated[i],
+        detail: `predict() reported truncated=${pyBool(all.truncated[i])}, expected ${pyBool(g.truncated)}` });
+    }
+  });
+}
+
+/**
+ * @typedef {{file: string, precision: string, golden: import('../../index.js').Golden,
+ *   report: import('../../index.js').SelftestReport, fail: Fail}} ModelCheck
+ */
+
+/**
+ * Largest |got - want| (NaN when either holds a NaN).
+ * @param {readonly number[]} got
+ * @param {readonly number[]} want
+ */
+function maxDiff(got, want) {
+  let diff = 0;
+  for (let j = 0; j < got.length; j++) {
+    const d = Math.abs(got[j] - want[j]);
+    diff = Number.isNaN(d) || Number.isNaN(diff) ? NaN : Math.max(diff, d);
+  }
+  return diff;
+}
+
+/**
+ * One row's logits against its expectation, then its label where the expected margin makes it stable.
+ * batch 1: the batch-1 logits; batched: the batched logits, or for int8 (which moves a little with its batch
+ * mates) either of the two, as edgekd_runtime.golden._check_logits does.
+ * @param {ModelCheck} ctx
+ * @param {import('../../index.js').GoldenInput} g
+ * @param {readonly number[]} got
+ * @param {'batch 1' | 'batched'} how
+ */
+function compareLogits(ctx, g, got, how) {
+  const { file, precision, golden, report, fail } = ctx;
+  const exp = g.expected[file];
+  const what = `logits (${how})`;
+  let wants = how === 'batch 1' ? [exp.logits] : [exp.batchedLogits, exp.logits];
+  if (precision === 'fp32') wants = wants.slice(0, 1);
+  const want = wants[0];
+  if (got.length !== want.length) {
+    fail(g, { model: file, what, expected: want, got: [...got], detail: `${file} (${how}) gave ${got.length} logits, expected ${want.length}` });
+    return;
+  }
+  report.checked[how === 'batch 1' ? 'single' : 'batched'] += 1;
+  const fits = wants.map((w) => ({ w, diff: maxDiff(got, w), tol: tolerance(precision, w, golden.tolerance) }));
+  const fit = fits.find((f) => f.diff <= f.tol);             // NaN never fits
+  const mdiff = Number.isNaN((fit ?? fits[0]).diff) ? Infinity : (fit ?? fits[0]).diff;
+  report.maxAbsDiff[file] = Math.max(report.maxAbsDiff[file], mdiff);
+  const per = how === 'batch 1' ? report.maxAbsDiffSingle : report.maxAbsDiffBatched;
+  per[file] = Math.max(per[file], mdiff);
+  if (!fit) {
+    const { diff, tol } = fits[0];
+    fail(g, { model: file, what, expected: want, got: [...got], tolerance: tol, diff,
+      detail: `${file} (${how}) logits expected ${fmtLogits(want)} got ${fmtLogits(got)} (max |Δ| ${pyG(diff, 3)} > tolerance ${pyG(tol, 3)})` });
+    return;
+  }
+  const label = golden.labels[argmax(got)];
+  const wantLabel = fit.w === exp.logits ? exp.label : golden.labels[argmax(fit.w)];
+  if (margin(fit.w) > 2 * fit.tol) report.checked.labels += 1;
+  if (label !== wantLabel && margin(fit.w) > 2 * fit.tol) {
+    fail(g, { model: file, what: `label (${how})`, expected: wantLabel, got: label, tolerance: fit.tol, diff: fit.diff,
+      detail: `${file} (${how}) label expected ${pyRepr(wantLabel)} got ${pyRepr(label)}` });
+  }
 }
 
 /**
