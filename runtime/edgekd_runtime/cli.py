@@ -1,8 +1,10 @@
 """`edgekd-run`: predict with, inspect, and benchmark a bundle from the shell (torch-free).
 
-Exit codes: 0 ok; 2 usage or input error (bad option, bad JSONL line, wrong arity); 3 the bundle is invalid
-(missing/corrupted file, unsupported schema, vocab mismatch, ...) or cannot run here. Errors print one
-line, `edgekd-run: error: ...`, never a traceback.
+Exit codes (`exits.py`, docs/cli.md): 0 ok; 2 usage or input error (bad option, bad JSONL line, wrong arity,
+missing input file); 3 the bundle is invalid (missing/corrupted file, unsupported schema, vocab mismatch, ...),
+fails its selftest, or cannot run here (no onnxruntime, the bench's RSS child failed; also any unexpected error);
+130 interrupted. Nothing else. Errors print one line, `edgekd-run: error: ...`, never a traceback
+(EDGEKD_DEBUG=1 shows the traceback of an unexpected error).
 """
 from __future__ import annotations
 
@@ -14,42 +16,37 @@ import sys
 
 import click
 
+from . import exits
+from .cli_policy import Failure, Interrupted, PolicyGroup
 from .errors import BundleError, InputError
 from .textio import MODES, chunks, iter_items
 
-EXIT_INPUT, EXIT_BUNDLE = 2, 3
-
-
-def _fail(msg: str, code: int) -> None:
-    click.echo(f"edgekd-run: error: {msg}", err=True)
-    raise SystemExit(code)
-
 
 def guarded(fn):
-    """Map runtime exceptions to one stderr line and the documented exit code."""
+    """Map runtime exceptions to one stderr line and the policy's exit code (`PolicyGroup` prints it)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except InputError as e:
-            _fail(str(e), EXIT_INPUT)
+            raise Failure(str(e), exits.USAGE) from None
         except BundleError as e:
-            _fail(str(e), EXIT_BUNDLE)
+            raise Failure(str(e), exits.INVALID) from None
         except UnicodeDecodeError as e:
-            _fail(f"input is not valid UTF-8 ({e.reason} at byte {e.start})", EXIT_INPUT)
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-            _fail(f"{e.filename}: {e.strerror}", EXIT_INPUT)
+            raise Failure(f"input is not valid UTF-8 ({e.reason} at byte {e.start})", exits.USAGE) from None
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
+            raise Failure(f"{e.filename}: {e.strerror}", exits.USAGE) from None
         except BrokenPipeError:                         # e.g. `edgekd-run predict ... | head`
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise SystemExit(0)
+            raise SystemExit(exits.OK) from None
         except KeyboardInterrupt:
-            raise SystemExit(130)
-        except RuntimeError as e:                       # e.g. the bench's RSS subprocess failed
-            _fail(str(e), 1)
+            raise Interrupted() from None
+        except RuntimeError as e:                       # e.g. the bench's RSS subprocess failed: cannot run here
+            raise Failure(str(e), exits.INVALID) from None
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="edgekd-run", cls=PolicyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="edgekd-runtime", prog_name="edgekd-run")
 def main() -> None:
     """Run an edgekd bundle: predict, info, selftest, bench."""
@@ -230,7 +227,7 @@ def selftest(bundle, backend, models, threads, as_json):
                                "inputs": report.inputs, "models": list(report.models),
                                "max_abs_diff": dict(report.max_abs_diff), "failure": report.failure}, indent=2))
     if not report.ok:
-        _fail(report.summary(), EXIT_BUNDLE)
+        raise Failure(report.summary(), exits.INVALID)
     if not as_json:
         click.echo(report.summary())
 
