@@ -21,7 +21,8 @@ export declare class InputError extends EdgekdError {
   readonly kind: 'input' | 'arity' | string;
 }
 
-export declare const EXIT: Readonly<{ OK: 0; INPUT: 2; BUNDLE: 3 }>;
+/** The CLI's exit codes: 0 ok, 2 usage or input, 3 invalid bundle or failed check, 130 interrupted (SIGINT). */
+export declare const EXIT: Readonly<{ OK: 0; INPUT: 2; BUNDLE: 3; INTERRUPTED: 130 }>;
 
 // ------------------------------------------------------------------ manifest
 
@@ -94,9 +95,13 @@ export interface Encoded {
 }
 export declare function padBatch(idLists: readonly (readonly number[])[], maxLength: number, padId?: number, emptyId?: number): Encoded;
 export declare function rowIds(ids: readonly number[], maxLength: number, emptyId: number): number[];
+/** Rows sorted together: inputs are cut into windows of this many consecutive rows (schedule.py SORT_WINDOW). */
+export declare const SORT_WINDOW: 1024;
 export declare function argsortStable(key: ArrayLike<number>): number[];
 export declare function batches(order: readonly number[], key: ArrayLike<number>, batch: number, maxTokens: number | null): number[][];
 export declare function fitsOneBatch(key: ArrayLike<number>, batch: number, maxTokens: number | null): boolean;
+/** predict()'s batches: windows of SORT_WINDOW rows, each sorted by `key` and cut within both caps (row indices). */
+export declare function windowedBatches(key: ArrayLike<number>, batch: number, maxTokens: number | null): number[][];
 export declare function softmax32(row: ArrayLike<number>): number[];
 export declare function argmax(row: ArrayLike<number>): number;
 /** Python's round(x, ndigits). */
@@ -131,6 +136,8 @@ export interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+  /** Free the session's native (Node) or wasm (browser) memory; Bundle.dispose() calls it. */
+  release?(): Promise<void>;
 }
 
 /** Where a bundle's files come from and how its models run; the Node and browser entries provide one. */
@@ -235,6 +242,13 @@ export declare class Bundle {
    */
   predict(items: string | Iterable<string> | Iterable<TextPair>, options?: PredictOptions): Promise<Prediction>;
   info(): { path: string; backend: string; model: string; manifest: Manifest };
+  /**
+   * Release the onnxruntime session (native memory in Node, wasm memory in the browser). predict() then throws an
+   * EdgekdError of kind "disposed"; a second call does nothing. Bundles from withModel() have their own session.
+   */
+  dispose(): Promise<void>;
+  /** Whether dispose() was called. */
+  readonly disposed: boolean;
 }
 
 export declare function records(prediction: Prediction, options?: { probs?: boolean; labelNames?: readonly string[] }): PredictionRecord[];
@@ -357,3 +371,23 @@ export declare function configureWasm(options: { wasmPaths?: string; numThreads?
 
 /** Node only: onnxruntime-node session options as the runtime sets them. */
 export declare function sessionOptions(options?: { threads?: number; optimization?: string }): Record<string, unknown>;
+
+/** Node only: a BundleIO over a bundle directory (node:fs, node:crypto, onnxruntime-node). */
+export declare function fileIO(dir: string): BundleIO;
+
+/** Node only: the bundle directory for a path (a directory or its manifest.json); InvalidBundleError when absent. */
+export declare function bundleRoot(path: string): string;
+
+/** Browser only: a BundleIO over a folder URL (fetch, WebCrypto, onnxruntime-web); 404/410 count as missing files. */
+export declare function fetchIO(base: string | URL, options?: { fetch?: typeof fetch; init?: RequestInit }): BundleIO;
+
+/**
+ * Node only: the onnxruntime-node module the runtime uses (typed loosely here, so that the declarations do not
+ * need onnxruntime-node's own types; cast to `typeof import('onnxruntime-node')` where you have them).
+ */
+export declare const ort: {
+  readonly env: { readonly versions?: Record<string, string | undefined>; [key: string]: unknown };
+  readonly InferenceSession: { create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSession> };
+  readonly Tensor: BundleIO['Tensor'];
+  readonly [name: string]: unknown;
+};

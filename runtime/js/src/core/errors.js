@@ -44,8 +44,11 @@ export class InputError extends EdgekdError {
   }
 }
 
-/** Exit codes shared by the CLI and documented in the README (the same as `edgekd-run`). */
-export const EXIT = Object.freeze({ OK: 0, INPUT: 2, BUNDLE: 3 });
+/**
+ * The CLI's exit codes (the same as `edgekd-run`'s): 0 ok, 2 usage or input error, 3 invalid bundle or failed
+ * check, 130 interrupted (SIGINT).
+ */
+export const EXIT = Object.freeze({ OK: 0, INPUT: 2, BUNDLE: 3, INTERRUPTED: 130 });
 
 /**
  * A Python-style repr of a list of strings, so messages read exactly like the Python runtime's

@@ -1,7 +1,8 @@
 // A typed use of the package's public API; `tsc --noEmit -p test/types` checks it against index.d.ts.
 import {
   loadBundle, selftest, records, Bundle, EdgekdError, InputError, InvalidBundleError, EXIT, tolerance, margin,
-  padBatch, batches, argsortStable, parseManifest, configureWasm,
+  padBatch, batches, argsortStable, parseManifest, configureWasm, windowedBatches, SORT_WINDOW, fileIO, bundleRoot,
+  fetchIO, ort, versions,
 } from 'edgekd-runtime';
 import type {
   Prediction, PredictionRecord, SelftestReport, Manifest, LoadOptions, PredictOptions, TextPair, SelftestFailure,
@@ -49,8 +50,16 @@ async function main(dir: string): Promise<number> {
     if (e instanceof InputError && e.kind === 'arity') return EXIT.INPUT;
     if (e instanceof EdgekdError) return 1;
   }
-  void [first, p, trunc, score, fail, diff, tol, ids, runs, man, golden, report.summary];
-  return report.ok ? EXIT.OK : EXIT.BUNDLE;
+  const windows: number[][] = windowedBatches([3, 1, 2], 2, null);
+  const own: Bundle = await Bundle.open(fileIO(bundleRoot(dir)), { verify: false });
+  const served: Bundle = await Bundle.open(fetchIO(new URL('https://example.org/bundle/')));
+  await other.dispose();
+  await own.dispose();
+  const gone: boolean = own.disposed && served.disposed;
+  const engine: string = versions.onnxruntime + String(ort.env.versions?.node ?? '');
+  void [first, p, trunc, score, fail, diff, tol, ids, runs, man, golden, report.summary, windows, SORT_WINDOW, gone, engine];
+  if (!report.ok) return EXIT.BUNDLE;
+  return EXIT.INTERRUPTED === 130 ? EXIT.OK : EXIT.INPUT;
 }
 
 // @ts-expect-error: a pair bundle's items are [text, text_pair] tuples, not numbers
