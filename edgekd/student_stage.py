@@ -6,68 +6,56 @@ produce the same student for the same settings. Importing this module does not l
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edgekd_contract.checkpoint import StudentConfig
+from edgekd_contract.kinds import DEFAULT_FAMILY
 
 from .distill.config import DistillConfig, LayerwiseConfig
 from .inputs import DataOptions
 from .student.data import TrainRows
 from .student.embeddings import teacher_dir_files, teacher_embedding_table
+from .student.registry import NAMES
 from .tasks import DataError, Dataset, Task
 from .teacher.config import TEACHER
 
 
-FAMILIES = ("bilstm", "transformer")
-
-
 @dataclass(frozen=True)
 class StudentShape:
-    """The student's family and size. BiLSTM: pair tasks use the paper's larger pair sizes unless overridden.
-    Transformer: `num_layers` layers of the teacher's width (MiniLM-L6: 384 wide, 12 heads, FFN 1536), so it can
-    start from the teacher's own layers; a narrower one (embed_dim, mlp_size, num_heads) starts random."""
+    """The student's family and size, turned into a StudentConfig by the family's config factory
+    (`student_config` of its module in `edgekd.student.registry`). None sizes take the family's defaults
+    (BiLSTM: the paper's, larger for pairs; transformer: the teacher's width, so it can start from its layers)."""
 
     embed_dim: int = 128             # transformer: None -> 384
-    hidden_size: int | None = None   # None: 150 single, 300 pairs (transformer: = embed_dim)
-    mlp_size: int | None = None      # None: 200 single, 400 pairs (transformer: FFN width, 1536)
+    hidden_size: int | None = None   # None: the family's default
+    mlp_size: int | None = None      # None: the family's default
     dropout: float = 0.1
     max_length: int = 64
-    family: str = "bilstm"           # "bilstm" | "transformer"
-    num_layers: int = 3              # transformer only
-    num_heads: int = 12              # transformer only
+    family: str = DEFAULT_FAMILY     # a name of `edgekd.student.registry.NAMES`
+    num_layers: int = 3              # families with layers (the transformer)
+    num_heads: int = 12              # families with attention heads (the transformer)
 
     def key_dict(self) -> dict:
-        """The fields that shape a student of this family (a BiLSTM's key is as before the transformer existed)."""
-        d = asdict(self)
-        if self.family == "bilstm":
-            for k in ("family", "num_layers", "num_heads"):
-                d.pop(k)
-        return d
+        """The fields that shape a student of this family (the family's `shape_key`: a BiLSTM's key is as before
+        other families existed)."""
+        from .student.registry import hook
+
+        return hook(self.family, "shape_key")(asdict(self))
 
     def __post_init__(self) -> None:
-        if self.family not in FAMILIES:
-            raise ValueError(f"unknown student family {self.family!r}; known: {', '.join(FAMILIES)}")
+        if self.family not in NAMES:
+            raise ValueError(f"unknown student family {self.family!r}; known: {', '.join(NAMES)}")
 
 
 def student_config(task: Task, shape: StudentShape = StudentShape()) -> StudentConfig:
-    """The StudentConfig for `task` (vocab_size is set by training). BiLSTM: paper sizes by default, 150/200 for
-    single sentences and 300/400 for pairs. Transformer: see `StudentShape`."""
-    if shape.family == "transformer":
-        width = shape.embed_dim if shape.embed_dim != StudentShape.embed_dim else 384
-        return StudentConfig(kind="transformer_pair" if task.pair else "transformer", task=task.name,
-                             labels=task.label_names, embed_dim=width, hidden_size=width,
-                             mlp_size=shape.mlp_size or 4 * width, dropout=shape.dropout, max_length=shape.max_length,
-                             num_layers=shape.num_layers, num_heads=shape.num_heads,
-                             max_positions=2 * shape.max_length + 3)   # [CLS] a [SEP] b [SEP]
-    return StudentConfig(kind="siamese_bilstm" if task.pair else "bilstm", task=task.name,
-                         labels=task.label_names, embed_dim=shape.embed_dim,
-                         hidden_size=shape.hidden_size or (300 if task.pair else 150),
-                         mlp_size=shape.mlp_size or (400 if task.pair else 200), dropout=shape.dropout,
-                         max_length=shape.max_length)
+    """The StudentConfig for `task` (vocab_size is set by training), from the family's config factory."""
+    from .student.registry import hook
+
+    return hook(shape.family, "student_config")(task, shape)
 
 
 def teacher_dev_logits(teacher_dir: Path, task: Task, dev: Dataset, log=print) -> np.ndarray | None:
@@ -90,17 +78,15 @@ def train_student(task: Task, rows: TrainRows, dev: Dataset, out: str | Path, *,
                   progress: bool = True, provenance: dict | None = None, log=print,
                   layerwise: LayerwiseConfig = LayerwiseConfig()) -> dict[str, Any]:
     """Train one student (distilled, or gold-only when cfg.loss == "ce") and return its metrics record.
-    Transformer students first go through TinyBERT's layer-wise stage (`layerwise`; distilled students only)."""
+    A distilled student starts where its family's `student_init` says (the transformer: TinyBERT's layer-wise
+    stage, `layerwise`); a gold-only or --init-from student starts from its table or checkpoint."""
     from .distill.train import distill
+    from .student.registry import hook
 
     tdir = teacher_dir_files(teacher)
     init = None
-    if scfg.transformer and cfg.loss != "ce" and not cfg.init_from:
-        from .distill.tinybert import tinybert_init
-
-        if layerwise.time_budget_min is None and cfg.time_budget_min:   # at most half of the student's budget
-            layerwise = replace(layerwise, time_budget_min=cfg.time_budget_min / 2)
-        init = tinybert_init(tdir, layerwise, progress=progress)
+    if cfg.loss != "ce" and not cfg.init_from:
+        init = hook(scfg.family, "student_init")(tdir, cfg, layerwise, progress)
     embed_init = cfg.embed_init
     table = teacher_embedding_table(tdir) if embed_init == "teacher" or Path(embed_init).is_file() else None
     dev_teacher = teacher_dev_logits(tdir, task, dev, log=log) if teacher_dev else None

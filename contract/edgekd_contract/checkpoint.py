@@ -9,22 +9,9 @@ and `load_numpy_weights`. Torch-free. A student checkpoint is a directory:
   dev_predictions.json   optional: the checkpoint's dev argmax, for paired comparisons with other models
 No pickle anywhere.
 
-Tensor names and shapes (E = embed_dim, H = hidden_size, M = mlp_size, C = num_labels, V = vocab_size,
-Vt = teacher_vocab_size, F = 2H for "bilstm" and 8H for "siamese_bilstm"):
-  vocab_map                      int64 (Vt,)   teacher id -> student id; unseen ids -> UNK_ID
-  embedding.weight               (V, E)        row PAD_ID is all zeros
-  lstm.weight_ih_l0              (4H, E)       PyTorch gate order i, f, g, o
-  lstm.weight_hh_l0              (4H, H)
-  lstm.bias_ih_l0, lstm.bias_hh_l0             (4H,)
-  lstm.*_reverse                               the same for the backward direction
-  hidden.weight (M, F), hidden.bias (M,)       ReLU layer over the max-pooled (or siamese) features
-  out.weight (C, M), out.bias (C,)             logits
-
-Transformer students ("transformer", "transformer_pair"; E = width, L = num_layers) hold a `transformers`
-BertModel plus a classifier, under their own torch state_dict names (`bert.*`, `classifier.*`; the exporters
-rebuild the module with `edgekd_exporters.bert_student`). Their word-embedding table has V + 2 rows: the pruned
-vocabulary, then [CLS] (id V) and [SEP] (id V + 1), which the model itself places around the word pieces.
-`hidden_size` equals E and `mlp_size` is the feed-forward width.
+Tensor names and shapes depend on the family (E = embed_dim, H = hidden_size, M = mlp_size, C = num_labels,
+V = vocab_size, Vt = teacher_vocab_size): see each family's `tensors` in `edgekd_contract.kinds.FAMILIES`, the
+registry of kinds. Every checkpoint holds `vocab_map`, int64 (Vt,): teacher id -> student id (unseen -> UNK_ID).
 """
 from __future__ import annotations
 
@@ -36,6 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from . import kinds as _kinds
 from .fsutil import replace_dir
 
 PAD_ID = 0   # student id of padding
@@ -48,16 +36,14 @@ METRICS_FILE = "metrics.json"
 DEV_PREDICTIONS_FILE = "dev_predictions.json"
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE)
 
-KINDS = ("bilstm", "siamese_bilstm", "transformer", "transformer_pair")
-TRANSFORMER_KINDS = ("transformer", "transformer_pair")
-PAIR_KINDS = ("siamese_bilstm", "transformer_pair")
+KINDS = tuple(_kinds.KIND_FAMILY)   # every student kind, from the registry of families (`kinds.FAMILIES`)
 
 
 @dataclass(frozen=True)
 class StudentConfig:
-    """Shape of a student (BiLSTM or transformer). Pure data: constructing one never touches disk."""
+    """Shape of a student of any registered family. Pure data: constructing one never touches disk."""
 
-    kind: str = "bilstm"
+    kind: str = _kinds.DEFAULT_KIND
     task: str = "sst2"
     labels: tuple[str, ...] = ("0", "1")
     vocab_size: int = 2            # pruned student vocabulary, including PAD_ID and UNK_ID
@@ -72,19 +58,14 @@ class StudentConfig:
     max_positions: int = 512       # transformer only: position-embedding rows (>= 2 * max_length + 3)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"StudentConfig.kind must be one of {KINDS}, got {self.kind!r}")
+        fam = _kinds.contract_family(self.kind)   # ValueError for an unknown kind
         for name in ("vocab_size", "teacher_vocab_size", "embed_dim", "hidden_size", "mlp_size", "max_length"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"StudentConfig.{name} must be >= 1")
         if len(self.labels) < 2:
             raise ValueError("StudentConfig.labels needs at least two labels")
-        if self.transformer:
-            if self.embed_dim % self.num_heads:
-                raise ValueError(f"StudentConfig.embed_dim {self.embed_dim} is not a multiple of num_heads "
-                                 f"{self.num_heads}")
-            if self.max_positions < 2 * self.max_length + 3:
-                raise ValueError(f"StudentConfig.max_positions {self.max_positions} < 2 * max_length + 3")
+        if fam.check is not None:
+            fam.check(self)
 
     @property
     def num_labels(self) -> int:
@@ -92,16 +73,17 @@ class StudentConfig:
 
     @property
     def pair(self) -> bool:
-        return self.kind in PAIR_KINDS
+        return _kinds.is_pair(self.kind)
 
     @property
-    def transformer(self) -> bool:
-        return self.kind in TRANSFORMER_KINDS
+    def family(self) -> str:
+        """The registered family of this kind (`edgekd_contract.kinds.FAMILIES`)."""
+        return _kinds.family_of(self.kind)
 
     @property
     def feature_size(self) -> int:
-        """Width of the vector fed to the ReLU layer: 2H, or 4 * 2H for [h1, h2, h1*h2, |h1-h2|]."""
-        return 2 * self.hidden_size * (4 if self.pair else 1)
+        """Width of the pooled state the head reads (by family; 2H, or 4 * 2H for [h1, h2, h1*h2, |h1-h2|])."""
+        return _kinds.contract_family(self.kind).feature_size(self)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

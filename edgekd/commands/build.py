@@ -7,6 +7,7 @@ import click
 
 from ..distill.config import OPTIMIZERS
 from ..pipeline.presets import PRESETS
+from ..student.registry import NAMES as STUDENT_FAMILIES
 from .common import data_options, engine_options, friendly_errors, make_engine
 
 
@@ -50,10 +51,12 @@ from .common import data_options, engine_options, friendly_errors, make_engine
                    "the baseline stays a plain gold-label student.")
 @click.option("--seed", type=int, default=None,
               help="Override the seed of the teacher's fine-tuning, the augmentation and the student.")
-@click.option("--student", type=click.Choice(("bilstm", "transformer")), default="bilstm", show_default=True,
-              help="Student family: the BiLSTM, or a TinyBERT-style transformer built from the teacher's own layers "
-                   "(layer-wise then logit distillation; no gold-label baseline).")
-@click.option("--layers", type=int, default=None, help="Transformer student layers (default 3).")
+@click.option("--student", type=click.Choice(STUDENT_FAMILIES), default=STUDENT_FAMILIES[0], show_default=True,
+              help="Student family (docs/students.md): the BiLSTM; a TinyBERT-style transformer built from the "
+                   "teacher's own layers (layer-wise then logit distillation; no gold-label baseline); or the static "
+                   "student (the teacher's word-piece table, mean+max pooled, then an MLP; the fastest).")
+@click.option("--layers", type=int, default=None, help="Layers, for a student family that has them (the "
+                                                       "transformer: default 3).")
 @click.option("--no-baseline", is_flag=True, help="Skip the gold-label BiLSTM baseline.")
 @click.option("--no-profile", is_flag=True, help="Skip the profile stage.")
 @click.option("--force", multiple=True, help="Rerun this stage even if it is up to date (repeatable).")

@@ -1,4 +1,4 @@
-"""`edgekd distill`: train a student (the BiLSTM, or --student transformer) on teacher logits (transfer set or original rows) or, with
+"""`edgekd distill`: train a student (the BiLSTM, or another --student family) on teacher logits (transfer set or original rows) or, with
 --no-distill, on gold labels only (the baseline that measures the distillation gain)."""
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..distill.config import LR_SCHEDULES, OPTIMIZERS, DistillConfig, LayerwiseConfig
+from ..student.registry import NAMES as STUDENT_FAMILIES
 from .common import data_options, friendly_errors
 
 
@@ -51,8 +52,10 @@ from .common import data_options, friendly_errors
 @click.option("--max-length", type=int, default=64, show_default=True, help="Word pieces per sentence.")
 @click.option("--embed-init", default="teacher", show_default=True,
               help="teacher (PCA of the teacher's table) | random | PATH to a word2vec/GloVe text file.")
-@click.option("--student", "family", type=click.Choice(("bilstm", "transformer")), default="bilstm",
-              show_default=True, help="transformer: TinyBERT-style (BERT layers; --embed-dim is its width, default "
+@click.option("--student", "family", type=click.Choice(STUDENT_FAMILIES), default=STUDENT_FAMILIES[0],
+              show_default=True, help="Student family (docs/students.md). static: the teacher's table, mean+max "
+                                      "pooled, then the ReLU layer (--embed-dim; default: the teacher's width, "
+                                      "no PCA). transformer: TinyBERT-style (BERT layers; --embed-dim is its width, default "
                                       "384; --mlp-size its FFN, default 4x width).")
 @click.option("--layers", type=int, default=3, show_default=True, help="Transformer layers.")
 @click.option("--heads", type=int, default=12, show_default=True, help="Transformer attention heads.")
@@ -83,8 +86,10 @@ def distill(data, out, teacher_id, transfer, logits_dir, originals_only, no_dist
         alpha = 0.5 if loss == "hard_soft" and not no_distill else 0.0
     if no_distill and repr_weight:
         raise click.UsageError("--repr-weight distils the teacher's representation; it cannot go with --no-distill")
-    if lr is None and family == "transformer" and optimizer == "adam":
-        lr = 1e-4   # fine-tuning BERT layers: Adam's 1e-3 default is for the BiLSTM
+    if lr is None:
+        from ..student.registry import hook
+
+        lr = hook(family, "default_lr")(optimizer)   # e.g. the transformer's 1e-4 with Adam (None: the optimizer's)
     cfg = DistillConfig(loss="ce" if no_distill else loss, alpha=alpha, temperature=temperature,
                         repr_weight=repr_weight, optimizer=optimizer,
                         lr=lr, lr_schedule=lr_schedule, batch_size=batch_size, epochs=epochs, patience=patience,

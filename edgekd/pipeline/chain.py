@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from ..devices.hostprofile import HOST_PROFILE
 from ..inputs import DataOptions
+from ..student.registry import hook as family_hook
 from ..tasks import Dataset, Task
 from . import steps
 from .presets import BuildConfig, build_config
@@ -41,7 +42,7 @@ def make_stages(cfg: BuildConfig, inp: BuildInputs, log: Callable[[str], None] =
         Stage("label", label_key, step(steps.label),
               deps=("teacher", "augment"), artifacts=("cache/logits.npy",)),
         Stage("distill", {"distill": cfg.distill.key_dict(), "student": cfg.student.key_dict(), **init_key(cfg),
-                          **({"layerwise": cfg.layerwise.to_dict()} if cfg.student.family == "transformer" else {})},
+                          **family_hook(cfg.student.family, "distill_key")(cfg)},
               step(steps.student, gold_only=False), deps=("teacher", "augment", "label"),
               data=dev.fingerprint(), artifacts=("student/model.safetensors",)),
     ]

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from edgekd_contract.kinds import DEFAULT_FAMILY
+
 from ..augment.config import AugmentConfig
 from ..distill.config import DistillConfig, LayerwiseConfig, gold_only
 from ..student_stage import StudentShape
@@ -34,7 +36,7 @@ class BuildConfig:
     label_time_budget_min: float | None = None   # stop labelling after this long (a random sample of chunks)
     distill: DistillConfig = field(default_factory=DistillConfig)
     student: StudentShape = field(default_factory=StudentShape)
-    layerwise: LayerwiseConfig = field(default_factory=LayerwiseConfig)   # transformer students only
+    layerwise: LayerwiseConfig = field(default_factory=LayerwiseConfig)   # families with a layer-wise stage
     baseline: bool = True             # also train the same student on gold labels only, to measure the gain
     baseline_epochs: int | None = None  # the baseline's epochs; None: the student's (distill.epochs)
     baseline_time_budget_min: float | None = None   # the baseline's training cap; None: the student's
@@ -110,29 +112,19 @@ def uncapped(cfg: BuildConfig) -> BuildConfig:
                    distill=replace(cfg.distill, time_budget_min=3.0 if cfg.distill.time_budget_min else None))
 
 
-def transformer_student(cfg: BuildConfig, pair: bool, layers: int = 3) -> BuildConfig:
-    """`cfg` with a TinyBERT student: `layers` of the teacher's layers (uniform map), 6000 rows of the layer-wise
-    stage (teacher on the fly), then the logit loss (Adam 1e-4, batch 32, linear decay) on up to 60k cached
-    transfer rows, the whole student stage within 14 minutes. No gold-label baseline (a random-init transformer on
-    gold labels alone says little about the distillation; the BiLSTM build has it)."""
-    d = replace(cfg.distill, lr=1e-4, batch_size=32, epochs=1, lr_schedule="linear", patience=0,
-                eval_every=100 if pair else 400, max_train_rows=60_000, time_budget_min=14.0,
-                embed_init="random")
-    return replace(cfg, student=StudentShape(family="transformer", num_layers=layers), distill=d,
-                   layerwise=LayerwiseConfig(rows=6000), baseline=False)
-
-
 def build_config(name: str, pair: bool, *, n_iter: int | None = None, epochs: int | None = None,
                  optimizer: str | None = None, time_budget: float | None = None, teacher_examples: int | None = None,
                  no_pos: bool = False, baseline: bool = True, profile: bool = True, loss: str | None = None,
                  alpha: float | None = None, repr_weight: float | None = None,
-                 init_from: str | None = None, seed: int | None = None, student: str = "bilstm",
+                 init_from: str | None = None, seed: int | None = None, student: str = DEFAULT_FAMILY,
                  layers: int | None = None, caps: bool = True) -> BuildConfig:
     """The preset `name` with `edgekd build`'s overrides applied (None keeps the preset's value); `caps=False`
-    drops the quick preset's stage time caps."""
+    drops the quick preset's stage time caps. The student family adapts the preset (its `build_preset` hook: the
+    transformer's TinyBERT schedule, the static student's shape)."""
+    from ..student.registry import hook
+
     cfg = preset(name, pair) if caps else uncapped(preset(name, pair))
-    if student == "transformer":
-        cfg = transformer_student(cfg, pair, layers or 3)
+    cfg = hook(student, "build_preset")(cfg, pair, layers)
     if n_iter is not None:
         cfg = replace(cfg, augment=replace(cfg.augment, n_iter=n_iter))
     if epochs is not None:

@@ -26,7 +26,7 @@ from torch import nn
 from edgekd_contract.checkpoint import PAD_ID, StudentConfig
 from edgekd_runtime.manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS
 
-from .graph import EMBED_NODE, INIT_EMBEDDING, IR_VERSION, OPSET
+from .onnx_common import EMBED_NODE, INIT_EMBEDDING, IR_VERSION, OPSET, VOCAB_REMAP_NODE, check_vocab_map
 
 WORD_EMBEDDINGS = "student.bert.embeddings.word_embeddings.weight"   # its name in the exported graph
 
@@ -138,9 +138,7 @@ def load_student(cfg: StudentConfig, weights: Mapping[str, np.ndarray]) -> BertS
 def build_transformer_graph(cfg: StudentConfig, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
     """The fp32 ModelProto of a transformer student: torch.onnx.export of `_Remapped`, with the word-embedding
     Gather and table renamed to the names `quantize` knows (so the int8-per-row embedding applies unchanged)."""
-    vocab_map = np.asarray(weights["vocab_map"])
-    if vocab_map.min() < 0 or vocab_map.max() >= cfg.vocab_size:
-        raise ValueError(f"vocab_map holds ids outside [0, {cfg.vocab_size}) of the student vocabulary")
+    vocab_map = check_vocab_map(cfg, weights)
     module = _Remapped(load_student(cfg, weights), vocab_map).eval()
     names = [INPUT_IDS, LENGTHS] + ([INPUT_IDS_B, LENGTHS_B] if cfg.pair else [])
     ex = (torch.ones(2, 3, dtype=torch.long), torch.tensor([3, 1]))
@@ -175,4 +173,4 @@ def _name_word_embedding(model: onnx.ModelProto) -> None:
                  None)
     if remap is None:
         raise RuntimeError("exported transformer graph has no vocab_map Gather")
-    remap.name = "vocab_remap"    # the runtime's verifier finds the id remap table by this name
+    remap.name = VOCAB_REMAP_NODE    # the runtime's verifier finds the id remap table by this name

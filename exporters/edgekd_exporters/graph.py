@@ -9,7 +9,10 @@ The graph mirrors `edgekd.student.bilstm` exactly (that module is the reference;
     --MatMul+Add+Relu--> (B, M) --MatMul+Add--> logits (B, C)
 
 Built with `onnx.helper` only, so no torch is needed and the graph has no sort/unsort or Loop/Scan nodes.
-Initializer names (read by `quantize` and by the runtime's numpy backend): see `INIT_*` below.
+Initializer names (read by `quantize` and by the runtime's numpy backend): see `INIT_*` below and `onnx_common`.
+
+`build_graph` is the exporter's entry point for every family: it asks the registry (`families`) for the graph
+builder of the checkpoint's kind; this module's own builder is the BiLSTM family's, `build_bilstm_graph`.
 """
 from __future__ import annotations
 
@@ -21,14 +24,12 @@ from onnx import TensorProto, helper, numpy_helper
 
 from edgekd_runtime.manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS
 
-OPSET = 17
-# onnx 1.23's make_model stamps IR version 14, which onnxruntime 1.31 refuses (it reads <= 13). We stamp the
-# lowest IR version that carries opset 17 (8), so the bundle also loads on older on-device onnxruntime builds.
-IR_VERSION = 8
-MS_OPSET = 1  # com.microsoft, used by the int8 graph (DynamicQuantizeLSTM)
+from .families import graph_builder
+from .onnx_common import (EMBED_NODE, INIT_EMBEDDING, INIT_VOCAB_MAP, IR_VERSION, MS_OPSET, OPSET,  # noqa: F401
+                          VOCAB_REMAP_NODE, check_shapes, check_vocab_map, finish)
+from .onnx_common import f32 as _f32
+from .onnx_common import int_input as _int_input
 
-INIT_VOCAB_MAP = "vocab_map"        # int32 (Vt,)      teacher id -> student id
-INIT_EMBEDDING = "embedding"        # float32 (V, E)   (int8 graph: embedding_q int8 (V, E) + embedding_scale (V, 1))
 INIT_LSTM_W = "lstm_W"              # float32 (2, 4H, E)   ONNX gate order i, o, f, c; direction 0 = forward
 INIT_LSTM_R = "lstm_R"              # float32 (2, 4H, H)
 INIT_LSTM_B = "lstm_B"              # float32 (2, 8H)      [Wb | Rb]
@@ -37,7 +38,6 @@ INIT_HIDDEN_B = "hidden_b"          # float32 (M,)
 INIT_OUT_W = "out_W"                # float32 (M, C)
 INIT_OUT_B = "out_b"                # float32 (C,)
 LSTM_NODE = "bilstm"
-EMBED_NODE = "embed"
 
 # PyTorch stores the four LSTM gate blocks as i, f, g, o; ONNX wants i, o, f, c (c = torch's g): take blocks [0, 3, 1, 2].
 TORCH_TO_ONNX_GATES = (0, 3, 1, 2)
@@ -61,18 +61,17 @@ def lstm_tensors(weights: Mapping[str, np.ndarray], hidden: int) -> tuple[np.nda
 
 
 def build_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
-    """The fp32 ModelProto of the student `cfg` (a StudentConfig) with checkpoint tensors `weights`.
-    Transformer students are exported by `bert_student` (torch.onnx.export; needs torch and transformers)."""
-    if cfg.transformer:
-        from .bert_student import build_transformer_graph
+    """The fp32 ModelProto of the student `cfg` (a StudentConfig) with checkpoint tensors `weights`, built by its
+    family's graph builder (`families.FAMILIES`; the transformer's needs torch and is imported only for it)."""
+    return graph_builder(cfg.kind)(cfg, weights)
 
-        return build_transformer_graph(cfg, weights)
+
+def build_bilstm_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
+    """The fp32 ModelProto of a BiLSTM (or siamese BiLSTM) student."""
     H = cfg.hidden_size
     _check_shapes(cfg, weights)
     W, R, B = lstm_tensors(weights, H)
-    vocab_map = np.asarray(weights["vocab_map"])
-    if vocab_map.min() < 0 or vocab_map.max() >= cfg.vocab_size:
-        raise ValueError(f"vocab_map holds ids outside [0, {cfg.vocab_size}) of the student vocabulary")
+    vocab_map = check_vocab_map(cfg, weights)
     inits = [
         numpy_helper.from_array(vocab_map.astype(np.int32), INIT_VOCAB_MAP),  # int32 halves the table; Gather takes it
         numpy_helper.from_array(_f32(weights, "embedding.weight"), INIT_EMBEDDING),
@@ -102,11 +101,7 @@ def build_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
           helper.make_node("MatMul", ["hid", INIT_OUT_W], ["out_mm"], name="out_matmul"),
           helper.make_node("Add", ["out_mm", INIT_OUT_B], [LOGITS])]                    # (B, C)
     out = helper.make_tensor_value_info(LOGITS, TensorProto.FLOAT, ["batch", cfg.num_labels])
-    graph = helper.make_graph(n, f"edgekd_{cfg.kind}", inputs, [out], initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="edgekd")
-    model.ir_version = IR_VERSION
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    return finish(helper.make_graph(n, f"edgekd_{cfg.kind}", inputs, [out], initializer=inits))
 
 
 def _stack_pair_nodes() -> list[onnx.NodeProto]:
@@ -137,7 +132,7 @@ def _siamese_nodes() -> list[onnx.NodeProto]:
 def _encoder_nodes(ids: str, lengths: str, H: int) -> list[onnx.NodeProto]:
     """ids (B, T) int64 teacher ids + lengths (B,) -> "sent" (B, 2H): embed, one BiLSTM, -inf masked max over time."""
     return [
-        helper.make_node("Gather", [INIT_VOCAB_MAP, ids], ["student_ids"], name="vocab_remap"),   # (B, T) int32
+        helper.make_node("Gather", [INIT_VOCAB_MAP, ids], ["student_ids"], name=VOCAB_REMAP_NODE),  # (B, T) int32
         helper.make_node("Gather", [INIT_EMBEDDING, "student_ids"], ["emb"], name=EMBED_NODE),   # (B, T, E)
         helper.make_node("Transpose", ["emb"], ["x"], perm=[1, 0, 2]),                             # (T, B, E)
         helper.make_node("Cast", [lengths], ["seq_lens"], to=TensorProto.INT32),                  # (B,)
@@ -159,16 +154,6 @@ def _encoder_nodes(ids: str, lengths: str, H: int) -> list[onnx.NodeProto]:
     ]
 
 
-def _int_input(name: str, dims: list[str]) -> onnx.ValueInfoProto:
-    return helper.make_tensor_value_info(name, TensorProto.INT64, dims)
-
-
-def _f32(weights: Mapping[str, np.ndarray], name: str) -> np.ndarray:
-    if name not in weights:
-        raise KeyError(f"student checkpoint lacks tensor {name!r}")
-    return np.ascontiguousarray(weights[name], dtype=np.float32)
-
-
 def _check_shapes(cfg, weights: Mapping[str, np.ndarray]) -> None:
     """Fail with the tensor's name when a checkpoint does not match its StudentConfig."""
     V, E, H, M, C, F = cfg.vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.mlp_size, cfg.num_labels, cfg.feature_size
@@ -177,8 +162,4 @@ def _check_shapes(cfg, weights: Mapping[str, np.ndarray]) -> None:
     for s in ("_l0", "_l0_reverse"):
         want |= {f"lstm.weight_ih{s}": (4 * H, E), f"lstm.weight_hh{s}": (4 * H, H),
                  f"lstm.bias_ih{s}": (4 * H,), f"lstm.bias_hh{s}": (4 * H,)}
-    for name, shape in want.items():
-        if name not in weights:
-            raise KeyError(f"student checkpoint lacks tensor {name!r}")
-        if tuple(weights[name].shape) != shape:
-            raise ValueError(f"student tensor {name!r} has shape {tuple(weights[name].shape)}, config says {shape}")
+    check_shapes(weights, want)

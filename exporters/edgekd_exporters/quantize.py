@@ -21,7 +21,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from .graph import EMBED_NODE, INIT_EMBEDDING, IR_VERSION, MS_OPSET
+from .families import default_quant, family_presets
+from .onnx_common import EMBED_NODE, INIT_EMBEDDING, IR_VERSION, MS_OPSET
 
 INIT_EMBEDDING_Q = "embedding_q"          # int8 (V, E)
 INIT_EMBEDDING_SCALE = "embedding_scale"  # float32 (V, 1): row v = embedding_q[v] * embedding_scale[v]
@@ -76,22 +77,21 @@ PRESETS: dict[str, QuantSpec] = {
     # full 8-bit weights: golden vectors hold only where int8 products do not saturate (VNNI/AMX x86, arm64, wasm)
     "vnni": QuantSpec(name="vnni", reduce_range=False),
     "non-vnni": QuantSpec(name="non-vnni"),                           # = default since 0.3 (kept for old profiles)
-    # transformer students: every weight MatMul int8 (dynamic, per channel), int8 word embeddings; no LSTM
-    "transformer": QuantSpec(name="transformer", lstm="fp32", matmul="int8"),
+    # then the presets student families add (each family's default, e.g. its int8 MatMuls or no LSTM): see
+    # `families.FAMILIES`
+    **{name: QuantSpec(name=name, **spec) for name, spec in family_presets().items()},
 }
 # Where a bundle's int8 golden vectors hold, by weight range (recorded in the manifest's "quantization").
 GOLDEN_HOSTS = {True: ("x86-64", "arm64", "wasm"),
                 False: ("x86-64 with avx512_vnni, avx_vnni or amx_int8", "arm64", "wasm")}
-# what "default" means per student family (a transformer's weight is all in its MatMuls)
-FAMILY_DEFAULTS = {"transformer": "transformer", "transformer_pair": "transformer"}
 
 
 def get_preset(spec: str | QuantSpec, kind: str | None = None) -> QuantSpec:
     """A QuantSpec from a preset name (or the spec itself); "default" is the student kind's default."""
     if isinstance(spec, QuantSpec):
         return spec
-    if spec == "default" and kind in FAMILY_DEFAULTS:
-        spec = FAMILY_DEFAULTS[kind]
+    if spec == "default":
+        spec = default_quant(kind)      # what "default" means for the student's family (families.FAMILIES)
     try:
         return PRESETS[spec]
     except KeyError:

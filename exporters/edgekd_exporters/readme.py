@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .families import card_text
+
 
 def _pct(x: Any) -> str:
     return f"{100 * x:.2f}" if isinstance(x, (int, float)) else "n/a"
@@ -12,10 +14,11 @@ def model_card(man) -> str:
     """Markdown for a Manifest whose `files` may still be empty (sizes come from metrics.model_bytes)."""
     s, m = man.student, man.metrics
     par = m.get("parity_torch_fp32", {})
+    what, student = card_text(s, man.pair)      # the student family's own wording (families.FAMILIES)
     lines = [
         f"# edgekd student: {man.task}",
         "",
-        f"A distilled {'siamese ' if man.pair else ''}BiLSTM classifier ({s.get('kind')}) exported by edgekd "
+        f"A distilled {what} ({s.get('kind')}) exported by edgekd "
         f"{man.edgekd_version}. Labels: {', '.join(man.labels)}. "
         f"Input: {'a sentence pair' if man.pair else 'one sentence'}, word pieces of the bundled tokenizer without "
         f"special tokens, at most {man.max_length} per sentence (longer text is truncated).",
@@ -34,8 +37,7 @@ def model_card(man) -> str:
                 if man.golden else []),
               "- `manifest.json`: everything above, checksums, and the numbers below.", "",
               "## Student", "",
-              f"Embedding {s.get('vocab_size')} x {s.get('embed_dim')}, one bidirectional LSTM of "
-              f"{s.get('hidden_size')} per direction, max-pooled, ReLU layer of {s.get('mlp_size')}.", "",
+              student, "",
               "## Measured at export", ""]
     if par.get("measured"):
         lines.append(f"- torch student vs fp32 ONNX: max abs logit diff {par['max_abs_diff']:.2e} over {par['rows']} rows.")

@@ -25,7 +25,7 @@ def test_config_checks_heads_and_positions():
         _cfg(num_heads=3)
     with pytest.raises(ValueError, match="max_positions"):
         _cfg(max_positions=10)
-    assert _cfg(kind="transformer_pair").pair and not _cfg().pair and _cfg().transformer
+    assert _cfg(kind="transformer_pair").pair and not _cfg().pair and _cfg().family == "transformer"
 
 
 def test_hooks_round_trip_and_counts():
