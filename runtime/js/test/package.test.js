@@ -33,12 +33,16 @@ test('the Node entry without onnxruntime-node fails at import with one line nami
   const app = tempDir('edgekd-js-noengine-');
   const mod = path.join(app, 'node_modules', 'edgekd-runtime');
   mkdirSync(mod, { recursive: true });
-  for (const f of ['package.json', 'src', 'index.d.ts']) cpSync(path.join(JS_ROOT, f), path.join(mod, f), { recursive: true });
+  for (const f of ['package.json', 'src', 'bin', 'index.d.ts']) cpSync(path.join(JS_ROOT, f), path.join(mod, f), { recursive: true });
   mkdirSync(path.join(app, 'node_modules', '@huggingface'));
   symlinkSync(path.join(JS_ROOT, 'node_modules', '@huggingface', 'tokenizers'), path.join(app, 'node_modules', '@huggingface', 'tokenizers'));
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('edgekd-runtime')"], { cwd: app, encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /Error: edgekd-runtime: the Node entry runs models with onnxruntime-node, which is not installed; run `npm install onnxruntime-node@1\.30\.0`/);
+  const cli = spawnSync(process.execPath, [path.join(mod, 'bin', 'edgekd-run-js.js'), 'info', fixture('single')], { cwd: app, encoding: 'utf8' });
+  assert.equal(cli.status, 3, cli.stderr);
+  assert.equal(cli.stderr, 'edgekd-run-js: error: the Node entry runs models with onnxruntime-node, which is not installed; ' +
+    'run `npm install onnxruntime-node@1.30.0` in your app (browsers use onnxruntime-web instead)\n');
 });
 
 test('Bundle.dispose() releases the session: predict then fails with kind "disposed"; twice is fine', async () => {
