@@ -9,7 +9,7 @@
  *   const r = await b.predict('a fine film');
  * @module
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/wasm';   // the wasm backend alone: no WebGPU/WebGL code, ort-wasm-simd-threaded.wasm only
 import { Bundle } from './core/bundle.js';
 import { EdgekdError, InvalidBundleError } from './core/errors.js';
 import { runSelftest } from './core/golden.js';
