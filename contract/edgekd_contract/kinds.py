@@ -23,6 +23,12 @@ def _check_transformer(cfg: Any) -> None:
         raise ValueError(f"StudentConfig.max_positions {cfg.max_positions} < 2 * max_length + 3")
 
 
+def _check_static(cfg: Any) -> None:
+    if cfg.hidden_size != cfg.embed_dim:
+        raise ValueError(f"static students pool the embeddings themselves: hidden_size ({cfg.hidden_size}) must "
+                         f"equal embed_dim ({cfg.embed_dim})")
+
+
 @dataclass(frozen=True)
 class ContractFamily:
     """One student family as the checkpoint contract sees it."""
@@ -56,10 +62,18 @@ has V + 2 rows: the pruned vocabulary, then [CLS] (id V) and [SEP] (id V + 1), w
 around the word pieces. E = width, L = num_layers; `hidden_size` equals E and `mlp_size` is the feed-forward
 width."""
 
+_STATIC_TENSORS = """\
+  vocab_map                      int64 (Vt,)   teacher id -> student id; unseen ids -> UNK_ID
+  embedding.weight               (V, E)        row PAD_ID is all zeros
+  hidden.weight (M, F), hidden.bias (M,)       ReLU layer over [mean, max] of the real tokens' rows
+  out.weight (C, M), out.bias (C,)             logits
+(`hidden_size` equals E; F = 2E single, 8E pairs: [u, v, u*v, |u-v|] of the two sentences' [mean, max])"""
+
 # family name -> its kinds and checkpoint layout. Order matters only for listings (the first is the default).
 FAMILIES: dict[str, ContractFamily] = {
     "bilstm": ContractFamily("bilstm", "siamese_bilstm", _RNN_TENSORS),
     "transformer": ContractFamily("transformer", "transformer_pair", _BERT_TENSORS, check=_check_transformer),
+    "static": ContractFamily("static", "static_pair", _STATIC_TENSORS, check=_check_static),
 }
 DEFAULT_FAMILY = next(iter(FAMILIES))
 

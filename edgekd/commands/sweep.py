@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from edgekd_contract.kinds import DEFAULT_FAMILY
+
 from .common import friendly_errors
 
 
@@ -20,6 +22,9 @@ from .common import friendly_errors
               help="Bundles per trained point: quantization presets (see `edgekd export --help`) or fp32; "
                    "these only re-export.")
 @click.option("--seeds", default="0", show_default=True, help="Training seeds, comma-separated.")
+@click.option("--students", default=DEFAULT_FAMILY, show_default=True,
+              help="Student families, comma-separated (e.g. bilstm,static: the static student adds one point per "
+                   "--embedding width; it has no hidden size).")
 @click.option("--epochs", type=int, default=None, help="Student epochs (default: the build's).")
 @click.option("--time-budget", type=float, default=None,
               help="Training wall-time cap per point, minutes (default: the build's; 0: no cap).")
@@ -40,7 +45,7 @@ from .common import friendly_errors
               help="GLUE root (default: $EDGEKD_GLUE_DIR or a shared/data/glue nearby).")
 @click.option("--progress/--no-progress", default=False, show_default=True, help="Training progress bars.")
 @friendly_errors
-def sweep(build_dir, out, hidden, embedding, min_count, quant, seeds, epochs, time_budget, max_minutes, threads,
+def sweep(build_dir, out, hidden, embedding, min_count, quant, seeds, students, epochs, time_budget, max_minutes, threads,
           measure, measure_only, measure_threads, rounds, iters, min_seconds, data_dir, progress):
     """Train and export a grid of students from BUILD_DIR (a finished `edgekd build`) without labelling again.
 
@@ -53,16 +58,17 @@ def sweep(build_dir, out, hidden, embedding, min_count, quant, seeds, epochs, ti
 
     \b
     edgekd sweep runs/quick-sst2 --hidden 64,150 --embedding 64 --threads 1 --time-budget 4
+    edgekd sweep runs/quick-sst2 --students bilstm,static --hidden 150 --embedding 128,384
     edgekd sweep runs/quick-sst2 --measure-only --rounds 3
     """
     from edgekd_exporters.quantize import PRESETS
 
-    from ..sweep.grid import GridSpec, parse_ints, parse_quants
+    from ..sweep.grid import GridSpec, parse_families, parse_ints, parse_quants
     from ..sweep.run import SweepOptions, run_sweep
 
     grid = GridSpec(hidden=parse_ints(hidden, "--hidden"), embed=parse_ints(embedding, "--embedding"),
                     min_count=parse_ints(min_count, "--min-count"), seeds=parse_ints(seeds, "--seeds"),
-                    quant=parse_quants(quant, tuple(PRESETS)))
+                    quant=parse_quants(quant, tuple(PRESETS)), families=parse_families(students))
     opts = SweepOptions(grid=grid, epochs=epochs, time_budget_min=time_budget, max_minutes=max_minutes,
                         threads=threads, measure=measure, measure_only=measure_only,
                         measure_threads=parse_ints(measure_threads, "--measure-threads"), rounds=rounds, iters=iters,

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
+from edgekd_contract.kinds import DEFAULT_KIND
 from edgekd_runtime.numpy_backend import NUMPY_KINDS
 from edgekd_runtime.profile import DeviceProfile, ProfileError
 
@@ -63,7 +64,7 @@ def plan_systems(profile: DeviceProfile, manifest, bundle: Path, teacher: str, t
     ort = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(profile.onnxruntime).items()}
     models = sorted(manifest.models, key=lambda m: (m.precision != "int8", m.file))
     backends = STUDENT_BACKENDS
-    if manifest.student.get("kind", "bilstm") not in NUMPY_KINDS:
+    if manifest.student.get("kind", DEFAULT_KIND) not in NUMPY_KINDS:
         backends = tuple(b for b in STUDENT_BACKENDS if b != "numpy")
         notes.append(f"The numpy backend does not run {manifest.student.get('kind')} bundles: onnxruntime only.")
     for backend in backends:

@@ -20,6 +20,7 @@ from edgekd_contract.kinds import DEFAULT_FAMILY, KIND_FAMILY, family_of
 MODULES: dict[str, str] = {
     "bilstm": "edgekd.student.bilstm",
     "transformer": "edgekd.student.transformer",
+    "static": "edgekd.student.static",
 }
 assert next(iter(MODULES)) == DEFAULT_FAMILY and set(MODULES) == set(KIND_FAMILY.values()), "registries disagree"
 NAMES: tuple[str, ...] = tuple(MODULES)     # the `--student` choices

@@ -19,8 +19,11 @@ def point_config(base: DistillConfig, point: TrainPoint) -> DistillConfig:
 
 
 def point_shape(base: StudentShape, point: TrainPoint) -> StudentShape:
-    """The build's student shape with the point's hidden size and embedding dim (MLP, dropout, length kept)."""
-    return replace(base, hidden_size=point.hidden, embed_dim=point.embed)
+    """The build's student shape with the point's family, hidden size and embedding dim (dropout and length kept;
+    the MLP too within the build's family, another family's default otherwise)."""
+    if point.family != base.family:
+        base = replace(base, family=point.family, mlp_size=None)
+    return replace(base, hidden_size=point.hidden or None, embed_dim=point.embed)
 
 
 def train_point(point: TrainPoint, task: Task, rows: TrainRows, dev: Dataset, out: Path, *, teacher: Path,
@@ -30,7 +33,7 @@ def train_point(point: TrainPoint, task: Task, rows: TrainRows, dev: Dataset, ou
                         scfg=student_config(task, point_shape(shape, point)), teacher_dev=False, threads=threads,
                         progress=progress, log=lambda m: None)
     last = rec["history"][-1] if rec["history"] else {}
-    return {"point": point.id, "hidden": point.hidden, "embed": point.embed, "min_count": point.min_count,
+    return {"point": point.id, "family": point.family, "hidden": point.hidden, "embed": point.embed, "min_count": point.min_count,
             "seed": point.seed, "metric": task.metric, "dev": rec["dev"][task.metric],
             "best_epoch": rec.get("best_epoch"), "epochs_done": last.get("epoch"), "stopped": rec.get("stopped"),
             "train_seconds": rec["train_seconds"], "examples_per_s": rec["examples_per_s"],

@@ -31,6 +31,13 @@ FAMILIES: dict[str, ExportFamily] = {
     # byte-identical across the registry refactor).
     "transformer": ExportFamily("edgekd_exporters.bert_student:build_transformer_graph", quant="transformer",
                                 presets={"transformer": {"lstm": "fp32", "matmul": "int8"}}),
+    # Gather (int8 rows) -> masked mean and max -> MatMuls; no recurrence, so nothing for an LSTM quantizer.
+    "static": ExportFamily("edgekd_exporters.static_student:build_static_graph", quant="static",
+                           presets={"static": {"lstm": "fp32"}},
+                           card_model="{siamese}static-embedding classifier",
+                           card_student="Embedding {vocab_size} x {embed_dim} (the teacher's word pieces), mean- "
+                                        "and max-pooled over the real tokens, ReLU layer of {mlp_size}; no "
+                                        "recurrence."),
 }
 
 
