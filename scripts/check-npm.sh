@@ -54,7 +54,7 @@ ONNXRUNTIME_NODE_INSTALL=skip npm install "${NPM_FLAGS[@]}" "onnxruntime-node@$O
 cat > classify.js <<'JS'
 import { loadBundle, selftest, versions } from 'edgekd-runtime';
 
-const bundle = await loadBundle(process.argv[2]);
+const bundle = await loadBundle('runs/quick-sst2/export/bundle');
 const r = await bundle.predict(['a fine film', 'a dull , tedious mess']);
 console.log(r.labels, r.probabilities.map((p) => p.map((x) => x.toFixed(3))));
 const report = await selftest(bundle);
@@ -62,7 +62,8 @@ console.log(report.summary, `(${versions.backend} ${versions.onnxruntime})`);
 await bundle.dispose();
 if (!report.ok) process.exit(1);
 JS
-node classify.js "$BUNDLE"
+mkdir -p runs/quick-sst2/export && cp -r "$BUNDLE" runs/quick-sst2/export/bundle   # where docs/javascript.md expects it
+node classify.js
 npx --no-install edgekd-run-js predict "$BUNDLE" "a fine film"
 npx --no-install edgekd-run-js selftest "$BUNDLE" --json > selftest.json || die "edgekd-run-js selftest failed"
 node -e "const r = JSON.parse(require('fs').readFileSync('selftest.json', 'utf8')); if (!r.ok) process.exit(1)"
