@@ -2,12 +2,18 @@
 
 Each verb lives in `edgekd/commands/<verb>.py` as a click command named like the verb; this module only
 lists them. Heavy imports (torch, transformers) happen inside the command bodies.
+
+Exit codes follow the one policy of `edgekd_runtime.exits` (docs/cli.md): 0 ok, 2 usage or input, 3 invalid
+artifact or failed check (also a verb whose extras are missing, and any unexpected error), 130 interrupted.
+`PolicyGroup` prints every error as one line, `edgekd: error: ...`.
 """
 from __future__ import annotations
 
 import importlib
 
 import click
+from edgekd_runtime import exits
+from edgekd_runtime.cli_policy import Failure, PolicyGroup
 
 # verb -> (module, one-line help). The one line shows in `edgekd --help` without importing the module.
 VERBS: dict[str, tuple[str, str]] = {
@@ -24,7 +30,7 @@ VERBS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(PolicyGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(VERBS)
 
@@ -48,11 +54,11 @@ def _unavailable(name: str, short: str, why: str) -> click.Command:
     @click.command(name=name, short_help=short, context_settings={"ignore_unknown_options": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def stub(args):  # pragma: no cover - trivial
-        raise click.ClickException(f"`edgekd {name}` {why}")
+        raise Failure(f"`edgekd {name}` {why}", exits.INVALID)
     return stub
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="edgekd", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="edgekd")
 def main() -> None:
     """edgekd: distil a fine-tuned BERT classifier into a tiny BiLSTM and ship it as an int8 ONNX bundle.

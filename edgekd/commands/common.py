@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from pathlib import Path
 
 import click
+from edgekd_runtime import exits
+from edgekd_runtime.cli_policy import Failure, Interrupted
+from edgekd_runtime.errors import BundleError, InputError
 
 from ..inputs import DataOptions
 from ..tasks import DataError
@@ -44,16 +49,77 @@ def data_options(f):
     return packed
 
 
+# What a Ctrl-C keeps, per staged verb (formatted with the verb's parameters); other verbs just say "interrupted".
+KEPT_ON_INTERRUPT = {
+    "build": "finished stages in {out} are kept; rerun the same command to resume",
+    "label": "labelled chunks in {out} are kept; rerun the same command to resume",
+    "pretrain-student": "the corpus and labelled chunks in {out} are kept; rerun the same command to resume",
+    "sweep": "finished points are kept; rerun the same command to resume",
+}
+
+
+# Exception classes of heavy modules, found without importing them: an instance exists only if its module is loaded.
+_INVALID = (("edgekd.devices.run", "HostMismatch"), ("edgekd_exporters.validate", "BudgetError"),
+            ("edgekd.label.engine", "EngineUnavailable"))
+_INPUT = (("edgekd.teacher.locate", "TeacherNotFound"), ("edgekd.augment.pos", "TaggerNotFound"))
+
+
+def _loaded(names: tuple[tuple[str, str], ...]) -> tuple[type, ...]:
+    return tuple(c for m, n in names if (c := getattr(sys.modules.get(m), n, None)) is not None)
+
+
+def _error_code(e: BaseException) -> int | None:
+    """The policy's exit code for an exception a verb expects (docs/cli.md), None for an unexpected one:
+    3 for an invalid artifact or a failed check (bundle, export budget, device profile vs this host, an engine
+    that cannot run here), 2 for bad input (data, files, teacher, tagger, values)."""
+    if isinstance(e, _loaded(_INVALID)):
+        return exits.INVALID
+    if isinstance(e, BundleError):
+        return exits.USAGE if isinstance(e, InputError) else exits.INVALID
+    if isinstance(e, (DataError, FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError,
+                      PermissionError, ValueError, KeyError, *_loaded(_INPUT))):
+        return exits.USAGE
+    return None
+
+
+def _message(e: BaseException) -> str:
+    if isinstance(e, KeyError):                         # str(KeyError("x")) is "'x'"
+        return str(e).strip("'\"")
+    if isinstance(e, OSError) and e.filename and e.strerror and str(e.filename) not in str(e.strerror):
+        return f"{e.filename}: {e.strerror}"
+    return str(e)
+
+
 def friendly_errors(f):
-    """Turn expected errors into one clear line and exit code 2 (no traceback)."""
+    """The exit-code policy for an `edgekd` verb (docs/cli.md): expected errors become one line and exit 2 (bad
+    usage or input) or 3 (invalid artifact, failed check); Ctrl-C exits 130 and says what was kept. `PolicyGroup`
+    prints the line; anything else is an internal error (exit 3, traceback with EDGEKD_DEBUG=1)."""
     @functools.wraps(f)
     def wrapper(*a, **k):
-        from ..teacher.locate import TeacherNotFound
         try:
             return f(*a, **k)
-        except (DataError, TeacherNotFound, FileNotFoundError, ValueError) as e:
-            raise click.ClickException(str(e)) from None
+        except click.ClickException:
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted(_kept_note()) from None
+        except BrokenPipeError:                         # `edgekd ... | head`: the reader is done, so are we
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(exits.OK) from None
+        except Exception as e:
+            code = _error_code(e)
+            if code is None:
+                raise
+            raise Failure(_message(e), code) from None
     return wrapper
+
+
+def _kept_note() -> str:
+    ctx = click.get_current_context(silent=True)
+    note = KEPT_ON_INTERRUPT.get(ctx.info_name if ctx else "", "")
+    try:
+        return note.format(**(ctx.params if ctx else {}))
+    except (KeyError, IndexError):
+        return note
 
 
 ENGINE_FIELDS = ("engine", "ray_address", "actors", "cpus_per_actor", "gpus_per_actor")
@@ -113,6 +179,6 @@ def make_engine(engine_opts: dict, threads: int | None = None, device: str | Non
         return RayEngine(address=o["ray_address"], actors=_parse_actors(o["actors"]),
                          cpus_per_actor=o["cpus_per_actor"], gpus_per_actor=gpus, threads=threads)
     except EngineUnavailable as e:
-        raise click.ClickException(str(e)) from None
+        raise Failure(str(e), exits.INVALID) from None
     except ValueError as e:
         raise click.UsageError(str(e)) from None

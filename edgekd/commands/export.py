@@ -8,6 +8,8 @@ import click
 from edgekd_exporters.bundle import PRECISIONS
 from edgekd_exporters.quantize import PRESETS
 
+from .common import friendly_errors
+
 PRESET_HELP = (f"Quantization preset: {' | '.join(PRESETS)} (see edgekd_exporters.quantize); default means the "
                "student family's default (transformer students: transformer, int8 MatMuls).")
 
@@ -42,27 +44,27 @@ PRESET_HELP = (f"Quantization preset: {' | '.join(PRESETS)} (see edgekd_exporter
               help="Comma-separated names every host prints, in class order (default: the checkpoint's labels; "
                    "for a GLUE checkpoint trained with raw labels such as 0,1, the task's names, e.g. "
                    "negative,positive).")
+@friendly_errors
 def export(checkpoint_dir, out, precision, quant, use_dev, task, data_dir, dev_file, text_col, text_pair_col,
            label_col, labels, metric, skip_bad, dev_limit, max_drop, max_bytes, allow_budget_break, parity, archive,
            label_names):
-    """Export CHECKPOINT_DIR (from `edgekd distill`) to a bundle and print what was measured."""
-    from edgekd_exporters import BudgetError, Budgets
+    """Export CHECKPOINT_DIR (from `edgekd distill`) to a bundle and print what was measured.
+
+    Exits 3 when an export budget is broken (unless --allow-budget-break) or validation fails, 2 on bad input.
+    """
+    from edgekd_exporters import Budgets
     from edgekd_exporters.bundle import bundle_bytes
 
     from ..export import run_export
     from ..inputs import DataOptions
-    from ..tasks import DataError
 
     dev = DataOptions(task=task, data_dir=data_dir, dev_file=dev_file, text_col=text_col, text_pair_col=text_pair_col,
                       label_col=label_col, labels=labels, metric=metric, skip_bad=skip_bad) if use_dev else None
-    try:
-        man = run_export(checkpoint_dir, out, dev=dev, log=lambda m: click.echo(m, err=True), precision=precision,
-                         quant=quant, budgets=Budgets(max_drop_points=max_drop, max_bundle_bytes=max_bytes),
-                         allow_budget_break=allow_budget_break, check_parity=parity, archive=archive,
-                         dev_limit=dev_limit,
-                         label_names=tuple(x.strip() for x in label_names.split(",")) if label_names else None)
-    except (BudgetError, DataError, FileNotFoundError, FileExistsError, ValueError, KeyError) as e:
-        raise click.ClickException(str(e).strip("'\"")) from None
+    man = run_export(checkpoint_dir, out, dev=dev, log=lambda m: click.echo(m, err=True), precision=precision,
+                     quant=quant, budgets=Budgets(max_drop_points=max_drop, max_bundle_bytes=max_bytes),
+                     allow_budget_break=allow_budget_break, check_parity=parity, archive=archive,
+                     dev_limit=dev_limit,
+                     label_names=tuple(x.strip() for x in label_names.split(",")) if label_names else None)
     click.echo(summary(man, out, bundle_bytes(out)))
     if archive:
         arc = out.with_name(out.name + "." + archive)

@@ -47,8 +47,6 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
     missing = [n for n, v in (("--device", device), ("--bundle", bundle), ("--teacher", teacher)) if not v]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --list-devices)")
-    from edgekd_runtime.manifest import BundleError
-
     from ..devices.measure import MeasureConfig
     from ..devices.run import profile_to_files
     from ..devices.stats import verdict_text
@@ -56,12 +54,9 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
     cfg = MeasureConfig.for_command(quick=quick, latency_samples=latency_samples,
                                     student_latency_samples=student_latency_samples, rounds=rounds,
                                     references=references, rss=rss)
-    try:
-        record, paths = profile_to_files(device, bundle, teacher, task=task, data_dir=data_dir, dev_file=dev_file,
-                                         limit=limit, out=out, cfg=cfg,
-                                         progress=lambda msg: click.echo(f"[profile] {msg}", err=True))
-    except BundleError as e:
-        raise click.ClickException(str(e)) from None
+    record, paths = profile_to_files(device, bundle, teacher, task=task, data_dir=data_dir, dev_file=dev_file,
+                                     limit=limit, out=out, cfg=cfg,
+                                     progress=lambda msg: click.echo(f"[profile] {msg}", err=True))
     hl = record["headline"]
     if hl.get("student"):
         click.echo(f"{hl['student']}: p50 {hl['latency_p50_ms']:.3f} ms, p95 {hl['latency_p95_ms']:.3f} ms, "

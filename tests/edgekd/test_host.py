@@ -56,7 +56,7 @@ def test_a_named_profile_that_is_not_this_host_fails_before_any_stage(tmp_path, 
     out = tmp_path / "run"
     r = CliRunner().invoke(main, ["build", "--task", "sst2", "--data-dir", str(glue_dir), "--out", str(out),
                                   "--device", other, "--teacher", str(tmp_path / "no-teacher")])
-    assert r.exit_code != 0 and "describes hardware that is not this host" in r.output, r.output
+    assert r.exit_code == 3 and "describes hardware that is not this host" in r.output, r.output
     assert not (out / "teacher").exists()
 
 

@@ -186,5 +186,5 @@ def test_engine_options_a_local_ray_too_small_and_a_missing_ray(tmp_path, transf
     assert r.exit_code == 2 and "min <= max" in r.output
     monkeypatch.setitem(sys.modules, "ray", None)           # as if `pip install edgekd[train]` without [scale]
     r = CliRunner().invoke(main, ["label", str(transfer), "--out", str(tmp_path / "c"), "--engine", "ray"])
-    assert r.exit_code == 1 and "pip install 'edgekd[scale]'" in r.output, r.output
+    assert r.exit_code == 3 and "pip install 'edgekd[scale]'" in r.output, r.output
     assert not (tmp_path / "c").exists()

@@ -123,4 +123,4 @@ def test_cli_help_and_bad_grids(build_dir):
                       (["--quant", "int4"], "unknown preset(s) ['int4']"),
                       (["--seeds", "1,1"], "repeated seeds value")):
         r = CliRunner().invoke(main, ["sweep", str(build_dir), *args])
-        assert r.exit_code == 1 and msg in r.output, (args, r.output)
+        assert r.exit_code == 2 and msg in r.output, (args, r.output)

@@ -40,9 +40,9 @@ def test_cli_real_glue_slice_pair(tmp_path, glue_dir):
 def test_cli_errors_are_one_clear_line(tmp_path):
     ckpt = make_random_checkpoint(tmp_path / "ckpt", "bilstm")
     r = CliRunner().invoke(main, ["export", str(ckpt), "--out", str(tmp_path / "b"), "--quant", "turbo", "--no-dev"])
-    assert r.exit_code != 0 and "unknown quantization preset 'turbo'" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and "unknown quantization preset 'turbo'" in r.output and "Traceback" not in r.output
     r = CliRunner().invoke(main, ["export", str(ckpt), "--out", str(tmp_path / "b"), "--no-dev", "--max-bytes", "10"])
-    assert r.exit_code != 0 and "export budget broken" in r.output and "--allow-budget-break" in r.output
+    assert r.exit_code == 3 and "export budget broken" in r.output and "--allow-budget-break" in r.output
     assert not (tmp_path / "b").exists()
     r = CliRunner().invoke(main, ["export", str(tmp_path), "--out", str(tmp_path / "b")])
-    assert r.exit_code != 0 and "config.json" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and "config.json" in r.output and "Traceback" not in r.output
