@@ -293,13 +293,14 @@ print(" ".join(f"{p}=={v(p)}" for p in ("onnxruntime", "numpy", "tokenizers", "c
   echo "$want" >"$ROOT/opt/venv/.edgekd-reqs"
 }
 
-js_modules() {  # runtime/js's production dependencies from its lockfile in a private folder (npm ci, no scripts):
-  # the shared work tree's node_modules may be reinstalled by a concurrent test run while it is being copied
+js_modules() {  # runtime/js's dependencies from its lockfile in a private folder (npm ci, no scripts): the shared
+  # work tree's node_modules may be reinstalled by a concurrent test run while it is being copied. Dev dependencies
+  # included: onnxruntime-node is an optional peer of the package, pinned among its devDependencies.
   local dir=runs/cross-host/js-modules lock
   lock=$(sha256sum runtime/js/package-lock.json | cut -c1-64)
   [ "$(cat "$dir/.lock-sha256" 2>/dev/null)" = "$lock" ] && return
   rm -rf "$dir" && mkdir -p "$dir" && cp runtime/js/package.json runtime/js/package-lock.json "$dir/"
-  (cd "$dir" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >npm-ci.log 2>&1) || return 1
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund >npm-ci.log 2>&1) || return 1
   echo "$lock" >"$dir/.lock-sha256"
 }
 
@@ -309,7 +310,8 @@ stage_into() {  # DIR: the runtime, these scripts, the stage and the JS runtime 
   tar -C "$REPO" -cf - --exclude=__pycache__ runtime/edgekd_runtime scripts/cross_host "$STAGE" | tar -C "$dst" -xf -
   command -v npm >/dev/null && js_modules || { note "arm64 Node" "no node_modules for runtime/js (npm ci failed)"; return 0; }
   tar -C "$REPO" -cf - runtime/js/package.json runtime/js/src runtime/js/bin | tar -C "$dst" -xf -
-  tar -C runs/cross-host/js-modules -cf - --exclude=$nm/onnxruntime-web --exclude="$nm/onnxruntime-node/bin/napi-v*/darwin" \
+  tar -C runs/cross-host/js-modules -cf - --exclude=$nm/onnxruntime-web --exclude=$nm/typescript --exclude=$nm/playwright-core \
+    --exclude="$nm/onnxruntime-node/bin/napi-v*/darwin" \
     --exclude="$nm/onnxruntime-node/bin/napi-v*/win32" --exclude="$nm/onnxruntime-node/bin/napi-v*/linux/x64" $nm \
     | tar -C "$dst/runtime/js" -xf -
 }
