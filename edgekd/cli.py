@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 
 import click
+
 from edgekd_runtime import exits
 from edgekd_runtime.cli_policy import Failure, PolicyGroup
 

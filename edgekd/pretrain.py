@@ -22,11 +22,13 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from edgekd_contract.checkpoint import UNK_ID, StudentConfig
+from edgekd_contract.checkpoint import StudentConfig
 
+from .distill.pretrained import PRETRAIN_TASK, init_from_pretrained
 from .tasks import DataError
 
-PRETRAIN_TASK = "pretrain"     # StudentConfig.task of a pre-distilled encoder (its head is a placeholder)
+__all__ = ["PRETRAIN_TASK", "PretrainConfig", "corpus_texts", "encoder_config", "init_from_pretrained",
+           "pretrain_encoder", "run_pretrain", "write_corpus"]
 
 
 @dataclass(frozen=True)
@@ -102,35 +104,6 @@ def encoder_config(cfg: PretrainConfig) -> StudentConfig:
     """A single-sentence BiLSTM of the pre-training shape; its two labels and ReLU layer are placeholders."""
     return StudentConfig(kind="bilstm", task=PRETRAIN_TASK, labels=("_0", "_1"), embed_dim=cfg.embed_dim,
                          hidden_size=cfg.hidden_size, mlp_size=1, max_length=cfg.max_length)
-
-
-def init_from_pretrained(model, vocab, pretrained_dir: str | Path) -> dict:
-    """Copy a pre-distilled encoder into `model` (a task student built for `vocab`): the LSTM weights, and every
-    embedding row whose word piece the pre-trained vocabulary also holds (the others keep their initial rows).
-    ValueError when the shapes differ."""
-    import torch
-
-    from edgekd_contract.checkpoint import load_numpy_weights
-
-    src = Path(pretrained_dir)
-    pcfg = StudentConfig.read(src)
-    cfg = model.cfg
-    if (pcfg.embed_dim, pcfg.hidden_size) != (cfg.embed_dim, cfg.hidden_size):
-        raise ValueError(f"--init-from {src}: the pre-trained encoder has embedding {pcfg.embed_dim} and hidden "
-                         f"{pcfg.hidden_size}; this student has {cfg.embed_dim} and {cfg.hidden_size} "
-                         "(pre-train with the same --embed-dim/--hidden-size)")
-    w = load_numpy_weights(src)
-    if len(w["vocab_map"]) != vocab.teacher_vocab_size:
-        raise ValueError(f"--init-from {src}: made with a tokenizer of {len(w['vocab_map'])} pieces, this teacher "
-                         f"has {vocab.teacher_vocab_size}")
-    rows = w["vocab_map"][vocab.kept]                    # pre-trained row of each student row's piece
-    hit = np.flatnonzero(rows > UNK_ID)
-    with torch.no_grad():
-        emb = model.embedding.weight
-        emb[torch.from_numpy(hit)] = torch.from_numpy(w["embedding.weight"][rows[hit]]).to(emb.dtype)
-        for name, p in model.encoder.lstm.named_parameters():
-            p.copy_(torch.from_numpy(w[f"lstm.{name}"]))
-    return {"init_from": str(src), "embedding_rows_copied": int(len(hit)), "embedding_rows": int(vocab.size)}
 
 
 def pretrain_encoder(cfg: PretrainConfig, texts: tuple[str, ...], reps: np.ndarray, out_dir: str | Path, *,

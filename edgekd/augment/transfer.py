@@ -26,6 +26,8 @@ from edgekd_contract.fsutil import write_json_atomic
 from .. import __version__
 from ..inputs import DataOptions
 from ..tasks import Dataset
+from ..util.progress import progress_bar
+from ..util.rowhash import HashSet64, row_hash
 from .config import AugmentConfig
 from .pos import Tagger, load_tagger
 from .rules import PosTableBuilder, aug_name, augment_example
@@ -41,64 +43,6 @@ def meta_path(out_path: str | Path) -> Path:
     return p.with_name(p.stem + ".meta.json")
 
 
-def row_hash(texts) -> int:
-    """64-bit identity of a row's text(s) for deduplication (collisions ~ n^2 / 2^65: 3e-8 for 1M rows)."""
-    return int.from_bytes(hashlib.blake2b("\x1f".join(texts).encode("utf-8"), digest_size=8).digest(), "little")
-
-
-class HashSet64:
-    """Set of 64-bit hashes in one flat uint64 array (linear probing; 0 marks an empty slot)."""
-
-    def __init__(self, expected: int = 1024) -> None:
-        cap = 1 << max(10, int(expected / 0.7).bit_length())
-        self._table = array("Q", [0]) * cap
-        self._mask = cap - 1
-        self._n = 0
-
-    def __len__(self) -> int:
-        return self._n
-
-    @property
-    def nbytes(self) -> int:
-        return len(self._table) * 8
-
-    def contains(self, h: int) -> bool:
-        h = h or 1
-        t, m = self._table, self._mask
-        i = h & m
-        while t[i] != 0:
-            if t[i] == h:
-                return True
-            i = (i + 1) & m
-        return False
-
-    def add(self, h: int) -> bool:
-        """Insert h; True if it was not there yet."""
-        h = h or 1
-        t, m = self._table, self._mask
-        i = h & m
-        while True:
-            v = t[i]
-            if v == 0:
-                t[i] = h
-                self._n += 1
-                if self._n * 4 > len(t) * 3:
-                    self._grow()
-                return True
-            if v == h:
-                return False
-            i = (i + 1) & m
-
-    def _grow(self) -> None:
-        old = self._table
-        self._table = array("Q", [0]) * (2 * len(old))
-        self._mask = len(self._table) - 1
-        self._n = 0
-        for v in old:
-            if v:
-                self.add(v)
-
-
 def _resolve_tagger(tagger) -> Tagger | None:
     if tagger is None or tagger is False:
         return None
@@ -107,12 +51,6 @@ def _resolve_tagger(tagger) -> Tagger | None:
     if isinstance(tagger, str):
         return load_tagger(tagger)
     return tagger
-
-
-def _bar(total: int, enabled: bool, desc: str):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not enabled, desc=desc, unit="ex", dynamic_ncols=True, mininterval=1.0)
 
 
 def _words(dataset: Dataset) -> list[list[list[str]]]:
@@ -196,7 +134,7 @@ def _tag_all(words: list[list[list[str]]], tg: Tagger | None, progress: bool) ->
     builder, flat, offsets = PosTableBuilder(), array("i"), [0]
     sentences = (s for ex in words for s in ex)
     tags = tg.tag(sentences) if tg is not None else (["-"] * len(s) for ex in words for s in ex)
-    bar = _bar(len(words), progress, "POS tagging" if tg is not None else "reading")
+    bar = progress_bar(len(words), progress, "POS tagging" if tg is not None else "reading")
     for ex in words:
         for s in ex:
             flat.extend(builder.add(s, next(tags)))
@@ -248,7 +186,7 @@ def _write_rows(writer: _RowWriter, dataset: Dataset, words, tagged: _Tagged, cf
         if not seen.add(h):
             orig_dups += 1                       # kept: the original training set is written in full
         writer.emit(texts, int(dataset.labels[i]), i, "orig")
-    bar = _bar(n, progress, "augmenting")
+    bar = progress_bar(n, progress, "augmenting")
     for i, ex in enumerate(words):
         rng = np.random.default_rng([seed, i])
         sides = [tagged.ids[tagged.offsets[j]:tagged.offsets[j + 1]] for j in range(len(ex) * i, len(ex) * (i + 1))]

@@ -21,6 +21,9 @@ from typing import Iterator
 import numpy as np
 
 from ..tasks import DataError, Dataset
+from ..util.progress import progress_bar
+from ..util.rowhash import HashSet64, row_hash
+from .rules import aug_name, augment_example
 
 _CHUNK = 1024   # lines tagged/augmented together (bounded memory)
 
@@ -100,8 +103,6 @@ def _record(s: str, path, line_no: int, pair: bool) -> tuple[str, ...]:
 
 def dev_hashes(dev: Dataset):
     """HashSet64 of the dev rows' normalised texts (what no transfer row may equal)."""
-    from .transfer import HashSet64, row_hash
-
     s = HashSet64(expected=len(dev))
     for i, t in enumerate(dev.texts):
         s.add(row_hash(normalise((t,) if dev.text_pairs is None else (t, dev.text_pairs[i]))))
@@ -133,15 +134,12 @@ def write_unlabeled_rows(writer, opts: UnlabeledOptions, seen, dev, table, tagge
     seen: the HashSet64 of every row written so far (training originals and augmentations); dev: dev_hashes.
     Each line's augmentations draw from a Generator seeded by (seed, 1, line number).
     """
-    from .rules import aug_name, augment_example
-    from .transfer import _bar, row_hash
-
     c = {"lines": 0, "written": 0, "dup_train_or_earlier": 0, "dup_dev": 0, "augmented": 0,
          "aug_duplicates_dropped": 0, "aug_dev_dropped": 0}
     lookup = {(table.tags[t], w): e for e, (t, w) in enumerate(zip(table.entry_tag.tolist(), table.entry_word))} \
         if opts.augment else None
     rows = iter_unlabeled(opts.path, writer.pair)
-    bar = _bar(None, progress, "unlabeled")
+    bar = progress_bar(None, progress, "unlabeled")
     while True:
         chunk = list(islice(rows, _CHUNK))
         if not chunk:
@@ -155,8 +153,7 @@ def write_unlabeled_rows(writer, opts: UnlabeledOptions, seen, dev, table, tagge
                 c["written"] += 1
                 kept.append((line_no, norm))
         if opts.augment and kept:
-            _augment_chunk(writer, kept, seen, dev, table, lookup, tagger, cfg, seed, mask_token, c,
-                           augment_example, aug_name, row_hash)
+            _augment_chunk(writer, kept, seen, dev, table, lookup, tagger, cfg, seed, mask_token, c)
         bar.update(len(chunk))
     bar.close()
     writer.flush()
@@ -174,8 +171,7 @@ def _admit(h, dev, seen, counts: dict, dev_key: str, dup_key: str) -> bool:
     return True
 
 
-def _augment_chunk(writer, kept, seen, dev, table, lookup, tagger, cfg, seed, mask_token, c,
-                   augment_example, aug_name, row_hash) -> None:
+def _augment_chunk(writer, kept, seen, dev, table, lookup, tagger, cfg, seed, mask_token, c) -> None:
     words = [[t.split() for t in norm] for _, norm in kept]
     sentences = [s for ex in words for s in ex]
     tags = iter(tagger.tag(sentences) if tagger is not None else (["-"] * len(s) for s in sentences))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from edgekd_runtime import exits
 from edgekd_runtime.cli_policy import Failure, Interrupted
 from edgekd_runtime.errors import BundleError, InputError
@@ -60,7 +61,7 @@ KEPT_ON_INTERRUPT = {
 
 # Exception classes of heavy modules, found without importing them: an instance exists only if its module is loaded.
 _INVALID = (("edgekd.devices.run", "HostMismatch"), ("edgekd_exporters.validate", "BudgetError"),
-            ("edgekd.label.engine", "EngineUnavailable"))
+            ("edgekd.label.chunks", "EngineUnavailable"))
 _INPUT = (("edgekd.teacher.locate", "TeacherNotFound"), ("edgekd.augment.pos", "TaggerNotFound"))
 
 

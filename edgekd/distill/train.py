@@ -20,14 +20,15 @@ from edgekd_contract.fsutil import write_json_atomic
 
 from ..losses import NEEDS_TEACHER
 from ..metrics import score
-from ..student.checkpoint import save_checkpoint
+from ..student.checkpoint import load_checkpoint, save_checkpoint
 from ..student.data import TrainRows
 from ..student.registry import family
 from ..student.vocab import write_clean_tokenizer
-from ..tasks import Dataset
+from ..tasks import DataError, Dataset
 from .config import DistillConfig
 from .loop import LoopState, predict_logits, train_loop
 from .prepare import Prepared, check_inputs, init_embeddings, prepare_data
+from .pretrained import PRETRAIN_TASK, init_from_pretrained
 
 
 def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, dev: Dataset, out_dir: str | Path, *,
@@ -89,14 +90,8 @@ def distill(cfg: DistillConfig, student_cfg: StudentConfig, train: TrainRows, de
 
 def init_from_checkpoint(model, prep: Prepared, checkpoint_dir: str | Path) -> dict:
     """Start `model` from a checkpoint: a pre-distilled encoder (`edgekd pretrain-student`, task "pretrain") has
-    its encoder copied (`edgekd.pretrain.init_from_pretrained`); any other checkpoint must be a student of the same
+    its encoder copied (`init_from_pretrained`); any other checkpoint must be a student of the same
     kind over the same vocabulary, and is loaded whole (training continues)."""
-    from edgekd_contract.checkpoint import StudentConfig
-
-    from ..pretrain import PRETRAIN_TASK, init_from_pretrained
-    from ..student.checkpoint import load_checkpoint
-    from ..tasks import DataError
-
     if StudentConfig.read(checkpoint_dir).task == PRETRAIN_TASK:
         if not hasattr(model, "encoder"):
             raise DataError(f"{checkpoint_dir}: a pre-distilled BiLSTM encoder cannot start a {model.cfg.kind} student")

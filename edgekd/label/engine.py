@@ -14,18 +14,9 @@ from typing import Iterator
 
 import numpy as np
 
+from .chunks import Chunk, EngineUnavailable
 
-@dataclass(frozen=True)
-class Chunk:
-    """Chunk `index` of a cache: transfer-set rows [start, stop)."""
-
-    index: int
-    start: int
-    stop: int
-
-
-class EngineUnavailable(ValueError):
-    """The engine asked for cannot run here (e.g. Ray is not installed)."""
+__all__ = ["Chunk", "EngineUnavailable", "LocalEngine", "RayEngine", "require_ray"]
 
 
 class LocalEngine:

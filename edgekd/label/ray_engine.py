@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from dataclasses import replace
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -24,8 +24,11 @@ import ray
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
-from .engine import Chunk, EngineUnavailable, RayEngine
+from .chunks import Chunk, EngineUnavailable
 from .store import CacheError, log_note, parse_rows
+
+if TYPE_CHECKING:                           # engine.py imports this module lazily when a RayEngine runs
+    from .engine import RayEngine
 
 
 class TransferChunks(Datasource):

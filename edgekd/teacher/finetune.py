@@ -20,8 +20,9 @@ from ..batching import length_buckets
 from ..metrics import score
 from ..schedule import TimePlan, warmup_linear
 from ..tasks import Dataset, Task
+from ..util.progress import progress_bar
 from .config import FinetuneConfig
-from .model import Teacher, bf16_enabled, progress_bar, teacher_logits
+from .model import Teacher, bf16_enabled, teacher_logits
 
 EVAL_FILE = "eval.json"
 

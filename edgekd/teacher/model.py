@@ -15,6 +15,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from ..util.progress import progress_bar
 from .config import TEACHER
 from .locate import resolve_teacher
 
@@ -154,12 +155,6 @@ def cpu_has_bf16() -> bool:
 def bf16_enabled(requested: bool, device: torch.device) -> bool:
     """Whether to run the teacher under bf16 autocast: when asked for, on CUDA or on a CPU with native bf16."""
     return bool(requested) and (device.type == "cuda" or cpu_has_bf16())
-
-
-def progress_bar(total: int, enabled: bool, desc: str, unit: str = "ex"):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not enabled, desc=desc, unit=unit, dynamic_ncols=True, mininterval=1.0)
 
 
 def save_eval(path: str | Path, record: dict) -> None:

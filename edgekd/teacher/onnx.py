@@ -13,8 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
+from ..util.progress import progress_bar
 from .config import TEACHER
-from .model import Teacher, progress_bar, token_budget_batches
+from .model import Teacher, token_budget_batches
 
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISIONS = ("fp32", "int8")
