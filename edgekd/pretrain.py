@@ -115,25 +115,16 @@ def pretrain_encoder(cfg: PretrainConfig, texts: tuple[str, ...], reps: np.ndarr
 
     from .distill.config import DistillConfig
     from .distill.loop import StudentLoss, train_loop
-    from .distill.prepare import encode_split, to_student_ids
     from .student import embeddings as emb
     from .student.checkpoint import save_checkpoint
     from .student.registry import build_student
-    from .student.vocab import build_vocab, load_tokenizer, teacher_specials, write_clean_tokenizer
+    from .student.vocab import write_clean_tokenizer
 
     t0 = time.perf_counter()
     torch.set_num_threads(threads or os.cpu_count() or 1)
     rng = np.random.default_rng(cfg.seed)
-    idx = np.arange(len(texts)) if not cfg.max_rows or cfg.max_rows >= len(texts) else \
-        np.sort(rng.choice(len(texts), cfg.max_rows, replace=False))
-    held = rng.permutation(idx)[:max(1, min(2000, len(idx) // 50))]
-    train_idx = np.setdiff1d(idx, held)
-    tok = load_tokenizer(tokenizer_file)
-    sp = teacher_specials(tok)
-    enc = encode_split(tok, [texts[i] for i in idx], None, cfg.max_length, sp.pad_id, sp.unk_id, progress=progress)
-    vocab = build_vocab([enc.a.flat], tok.get_vocab_size(), sp)
-    enc = to_student_ids(enc, vocab)
-    tr, ho = (replace(enc, a=enc.a.take(np.searchsorted(idx, s))) for s in (train_idx, held))
+    idx, held, train_idx = _split_rows(cfg, len(texts), rng)
+    tok, vocab, (tr, ho) = _encode_rows(cfg, texts, idx, (train_idx, held), tokenizer_file, progress)
     scfg = replace(encoder_config(cfg), vocab_size=vocab.size, teacher_vocab_size=vocab.teacher_vocab_size)
     torch.manual_seed(cfg.seed)
     model = build_student(scfg)
@@ -167,6 +158,28 @@ def pretrain_encoder(cfg: PretrainConfig, texts: tuple[str, ...], reps: np.ndarr
     finally:
         shutil.rmtree(tok_path.parent, ignore_errors=True)
     return record
+
+
+def _split_rows(cfg: PretrainConfig, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the rows used: all n, or a seeded subset of cfg.max_rows; the held-out rows among them; the others)."""
+    idx = np.arange(n) if not cfg.max_rows or cfg.max_rows >= n else np.sort(rng.choice(n, cfg.max_rows, replace=False))
+    held = rng.permutation(idx)[:max(1, min(2000, len(idx) // 50))]
+    return idx, held, np.setdiff1d(idx, held)
+
+
+def _encode_rows(cfg: PretrainConfig, texts: tuple[str, ...], idx: np.ndarray, parts, tokenizer_file: str | Path,
+                 progress: bool):
+    """Tokenize rows `idx` of `texts` and build the student vocabulary over them: (tokenizer, vocab, the rows of
+    each of `parts` (subsets of idx) in student ids)."""
+    from .distill.prepare import encode_split, to_student_ids
+    from .student.vocab import build_vocab, load_tokenizer, teacher_specials
+
+    tok = load_tokenizer(tokenizer_file)
+    sp = teacher_specials(tok)
+    enc = encode_split(tok, [texts[i] for i in idx], None, cfg.max_length, sp.pad_id, sp.unk_id, progress=progress)
+    vocab = build_vocab([enc.a.flat], tok.get_vocab_size(), sp)
+    enc = to_student_ids(enc, vocab)
+    return tok, vocab, [replace(enc, a=enc.a.take(np.searchsorted(idx, s))) for s in parts]
 
 
 def heldout_mse(model, loss, enc, reps: np.ndarray) -> float:

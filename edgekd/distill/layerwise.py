@@ -42,12 +42,22 @@ class QKRecorder:
             h.remove()
 
 
+def _teacher_targets(teacher, t_rec: QKRecorder, args, kept_t: torch.Tensor, teacher_ids: dict[str, int]):
+    """The teacher's hidden states and attention scores for a batch `args` of student ids (no gradients)."""
+    from edgekd_exporters.bert_student import bert_inputs
+
+    with torch.no_grad():
+        t_args = [kept_t[a] if i % 2 == 0 else a for i, a in enumerate(args)]
+        x, types, mask = bert_inputs(t_args[0], t_args[1], teacher_ids["cls"], teacher_ids["sep"], teacher_ids["pad"],
+                                     *t_args[2:])
+        t_out = teacher.bert(input_ids=x, token_type_ids=types, attention_mask=mask, output_hidden_states=True)
+        return t_out.hidden_states, t_rec.scores(teacher.bert.config.num_attention_heads)
+
+
 def layerwise_distill(model, teacher, tr: Encoded, kept: np.ndarray, teacher_ids: dict[str, int],
                       cfg: LayerwiseConfig, progress: bool = True) -> dict[str, Any]:
     """Train `model` (a BertStudent) on the layer losses against `teacher` (a BertForSequenceClassification) over a
     seeded subset of `tr` (student ids; kept[v] = teacher id of student id v). teacher_ids: cls, sep, pad."""
-    from edgekd_exporters.bert_student import bert_inputs
-
     rng = np.random.default_rng(cfg.seed)
     n = min(cfg.rows, len(tr))
     if n == 0:
@@ -73,16 +83,10 @@ def layerwise_distill(model, teacher, tr: Encoded, kept: np.ndarray, teacher_ids
                             mininterval=1.0):
                 args = tr.batch(sub[idx])                                   # student ids (+ lengths)
                 t1 = time.perf_counter()
-                with torch.no_grad():
-                    t_args = [kept_t[a] if i % 2 == 0 else a for i, a in enumerate(args)]
-                    x, types, mask = bert_inputs(t_args[0], t_args[1], teacher_ids["cls"], teacher_ids["sep"],
-                                                 teacher_ids["pad"], *t_args[2:])
-                    t_out = teacher.bert(input_ids=x, token_type_ids=types, attention_mask=mask,
-                                         output_hidden_states=True)
-                    t_scores = t_rec.scores(t_cfg.num_attention_heads)
+                t_hidden, t_scores = _teacher_targets(teacher, t_rec, args, kept_t, teacher_ids)
                 t_teacher += time.perf_counter() - t1
                 s_out, s_mask = model.encode(*args, hidden_states=True)
-                terms = tinybert_layer_losses(s_out.hidden_states, t_out.hidden_states,
+                terms = tinybert_layer_losses(s_out.hidden_states, t_hidden,
                                               s_rec.scores(s_cfg.num_attention_heads), t_scores, s_mask, lmap, proj)
                 loss = sum(terms.values())
                 opt.zero_grad(set_to_none=True)
