@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+from edgekd_runtime.contract import EMPTY_ID, PAD_ID
 from edgekd_runtime.encoding import encode_ids, pad_batch
 
 from ..tasks import DataError, Dataset
@@ -54,7 +55,7 @@ class Ragged:
         return Ragged(flat=ids[mask].astype(np.int32), offsets=offsets)
 
 
-def encode_ragged(tokenizer, texts: Sequence[str], max_length: int, pad_id: int = 0, empty_id: int = 100,
+def encode_ragged(tokenizer, texts: Sequence[str], max_length: int, pad_id: int = PAD_ID, empty_id: int = EMPTY_ID,
                   chunk: int = 20_000, progress: bool = False) -> Ragged:
     """Tokenize `texts` chunk by chunk with the shared rule (truncation, empty -> [empty_id]) into a Ragged."""
     from tqdm.auto import tqdm

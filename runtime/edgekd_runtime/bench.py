@@ -192,8 +192,8 @@ def format_table(r: dict[str, Any]) -> str:
                 f"{mem['batch1_rss_mb']:.1f}" if mem else "-", f"{mem['peak_rss_mb']:.1f}" if mem else "-")
         lines.append("  ".join(f"{v:>11}" for v in vals))
     notes = ("latency: predict([text]) incl. tokenization; sent/s @N: batches of exactly N rows; sent/s dflt: "
-             "predict(all) with the defaults (64 rows, <= 512 padded tokens per batch); threads: onnxruntime intra-op threads "
-             "and batches in flight at once; sent/cpu-s: @N per CPU-second "
+             f"predict(all) with the defaults ({DEFAULT_BATCH_SIZE} rows, <= {DEFAULT_MAX_TOKENS} padded tokens per batch); "
+             "threads: onnxruntime intra-op threads and batches in flight at once; sent/cpu-s: @N per CPU-second "
              "of the process (unaffected by other load); RSS: fresh process, "
              "after 300 batch-1 calls (b1) and after predicting all texts with the defaults (peak)")
     return head + "\n".join(lines) + "\n" + notes

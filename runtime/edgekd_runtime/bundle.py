@@ -30,6 +30,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from .contract import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, TOLERANCE
 from .encoding import Encoded, encode_ids, pad_batch
 from .errors import BackendUnavailableError, InputArityError, InputError
 from .fasttok import AsciiWordPiece
@@ -40,10 +41,8 @@ from .verify import open_bundle
 BACKENDS = ("onnxruntime", "numpy")
 _TOKENIZE_SLICE = 128
 _NAMES = ((INPUT_IDS, LENGTHS), (INPUT_IDS_B, LENGTHS_B))
-# Padded word pieces per batch. Activations grow ~12 KB per token in onnxruntime (H=150): 512 keeps a
-# predicting process near the 80 MB RSS budget at ~90% of the best throughput measured (bench.py).
-DEFAULT_MAX_TOKENS = 512
-DEFAULT_BATCH_SIZE = 64          # rows per batch at most
+# DEFAULT_MAX_TOKENS (contract.py), padded word pieces per batch: activations grow ~12 KB per token in onnxruntime
+# (H=150); 512 keeps a predicting process near the 80 MB RSS budget at ~90% of the best throughput (bench.py).
 
 
 def _valid_unicode(text: str) -> str:
@@ -51,7 +50,7 @@ def _valid_unicode(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-PARITY_TOLERANCE = {"fp32": 1e-5, "int8": 0.05}   # absolute for fp32; relative to max(1, max |logit|) for int8
+PARITY_TOLERANCE = TOLERANCE   # absolute for fp32; relative to max(1, max |logit|) for int8 (contract.py)
 
 
 def parity_tolerance(precision: str, logits: np.ndarray) -> float:

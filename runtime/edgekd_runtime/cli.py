@@ -18,6 +18,7 @@ import click
 
 from . import exits
 from .cli_policy import Failure, Interrupted, PolicyGroup
+from .contract import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, SORT_WINDOW
 from .errors import BundleError, InputError
 from .textio import MODES, chunks, iter_items
 
@@ -93,10 +94,11 @@ _profile = click.option("--profile", default=None, help="device profile (devices
 @_model
 @click.option("--threads", type=click.IntRange(1), default=None, help="onnxruntime intra-op threads [1]")
 @_profile
-@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True, help="rows per batch at most")
-@click.option("--max-tokens", type=click.IntRange(1), default=512, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1), default=DEFAULT_BATCH_SIZE, show_default=True,
+              help="rows per batch at most")
+@click.option("--max-tokens", type=click.IntRange(1), default=DEFAULT_MAX_TOKENS, show_default=True,
               help="padded word pieces per batch at most (bounds memory)")
-@click.option("--chunk-size", type=click.IntRange(1), default=1024, show_default=True,
+@click.option("--chunk-size", type=click.IntRange(1), default=SORT_WINDOW, show_default=True,
               help="inputs read, predicted and written at a time (bounds memory on huge inputs)")
 @click.option("--no-verify", is_flag=True, help="skip the sha256 checks (sizes are still checked)")
 @guarded

@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .contract import EMPTY_ID, PAD_ID
+
 
 @dataclass(frozen=True)
 class Encoded:
@@ -27,8 +29,8 @@ def encode_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
     return [e.ids for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
 
-def pad_batch(id_lists: Sequence[Sequence[int]], max_length: int, pad_id: int = 0,
-              empty_id: int = 100) -> Encoded:
+def pad_batch(id_lists: Sequence[Sequence[int]], max_length: int, pad_id: int = PAD_ID,
+              empty_id: int = EMPTY_ID) -> Encoded:
     """Truncate to max_length, replace empty rows by [empty_id], and right-pad into one int64 array."""
     n = len(id_lists)
     lengths = np.fromiter((min(len(x), max_length) or 1 for x in id_lists), dtype=np.int64, count=n)
@@ -44,6 +46,7 @@ def pad_batch(id_lists: Sequence[Sequence[int]], max_length: int, pad_id: int = 
     return Encoded(ids=ids, lengths=lengths, truncated=truncated)
 
 
-def encode(tokenizer, texts: Sequence[str], max_length: int, pad_id: int = 0, empty_id: int = 100) -> Encoded:
+def encode(tokenizer, texts: Sequence[str], max_length: int, pad_id: int = PAD_ID,
+           empty_id: int = EMPTY_ID) -> Encoded:
     """Tokenize and pad in one call."""
     return pad_batch(encode_ids(tokenizer, texts), max_length, pad_id=pad_id, empty_id=empty_id)

@@ -1,14 +1,14 @@
 """The exit codes of every edgekd command line: `edgekd`, `edgekd-run` and `edgekd-run-js` (docs/cli.md).
 
-Plain named constants, nothing else: a later contract module will hold them with the rest of the bundle contract
-and generate the JavaScript copy from it. No command exits with any other code.
+The values live in the bundle contract (`contract.py`, from which the JavaScript copy is generated); these are
+their short names. No command exits with any other code.
 """
 from __future__ import annotations
 
-OK = 0
-USAGE = 2               # bad usage (unknown option, missing argument, bad value) or bad input (file, text, data)
-INVALID = 3             # invalid bundle/artifact, failed check (selftest, budget, host), cannot run here, internal
-INTERRUPTED = 130       # Ctrl-C (SIGINT), as a shell reports 128 + 2
+from .contract import EXIT_INTERRUPTED as INTERRUPTED   # Ctrl-C (SIGINT), as a shell reports 128 + 2
+from .contract import EXIT_INVALID as INVALID           # invalid bundle/artifact, failed check, internal error
+from .contract import EXIT_OK as OK
+from .contract import EXIT_USAGE as USAGE               # bad usage or bad input (file, text, data)
 
 CODES = (OK, USAGE, INVALID, INTERRUPTED)
 

@@ -41,14 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .bundle import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS
+from .contract import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, GOLDEN_FILE, GOLDEN_FORMAT, GOLDEN_VERSION, TOLERANCE
 from .errors import BundleError
 from .manifest import Manifest, read_json
 
-GOLDEN_FILE = "golden.json"
-GOLDEN_FORMAT = "edgekd-golden"
-GOLDEN_VERSION = 1
-TOLERANCE = {"fp32": 1e-5, "int8": 0.05}
 # Where the tolerance comes from (written into every golden.json): the largest differences measured between hosts
 # on the same bundles (scripts/cross-host.sh; benchmarks/results/cross-host/).
 TOLERANCE_SOURCE = {

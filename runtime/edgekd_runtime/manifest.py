@@ -11,17 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-SCHEMA_VERSION = 1
-SUPPORTED_SCHEMA_VERSIONS = (1,)
-MANIFEST_FILE = "manifest.json"
-TOKENIZER_FILE = "tokenizer.json"   # the bundle's tokenizer (the exporters write this name)
-
-# Input / output names of every exported graph. Pair models take the second sentence as *_b.
-INPUT_IDS = "input_ids"          # int64 [batch, seq]: ids of the teacher tokenizer (the graph remaps them)
-LENGTHS = "lengths"              # int64 [batch]: number of real tokens per row, >= 1
-INPUT_IDS_B = "input_ids_b"
-LENGTHS_B = "lengths_b"
-LOGITS = "logits"                # float32 [batch, num_labels]
+from .contract import (EMPTY_ID, INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, MANIFEST_FILE,  # noqa: F401
+                       PAD_ID, SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, TOKENIZER_FILE, UNK_ID)
 
 
 class BundleError(Exception):
@@ -53,11 +44,11 @@ class TokenizerSpec:
     file: str = TOKENIZER_FILE
     vocab_size: int = 0           # the tokenizer's full vocabulary; must equal the graph's remap table length
     add_special_tokens: bool = False
-    pad_id: int = 0
-    unk_id: int = 100
+    pad_id: int = PAD_ID
+    unk_id: int = UNK_ID
     # A text with no tokens at all (empty or whitespace only) is encoded as this one id, so every row has
     # length >= 1 and the model's answer on "nothing" is defined and identical in every backend.
-    empty_id: int = 100
+    empty_id: int = EMPTY_ID
 
 
 @dataclass(frozen=True)

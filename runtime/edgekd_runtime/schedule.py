@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-SORT_WINDOW = 1024          # rows sorted together: long enough for little padding, short enough to overlap
+from .contract import SORT_WINDOW   # rows sorted together (contract.py)
 
 
 def batches(order: np.ndarray, key: np.ndarray, batch: int, max_tokens: int | None) -> Iterator[np.ndarray]:
