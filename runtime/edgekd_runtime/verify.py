@@ -47,7 +47,7 @@ def open_bundle(path: str | Path, model: str | None = None, check_hashes: bool =
 
 def bundle_root(path: str | Path) -> Path:
     root = Path(path)
-    if root.is_file() and root.name == "manifest.json":
+    if root.is_file() and root.name == MANIFEST_FILE:
         root = root.parent
     if not root.is_dir():
         raise MissingFileError(f"{root}: no such bundle directory")

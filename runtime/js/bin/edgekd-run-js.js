@@ -15,9 +15,9 @@
  * line, "edgekd-run-js: error: ...", never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../src/core/contract.js';
 import { HELP, PROG, UsageError } from './cli/args.js';
 
-const EXIT_OK = 0, EXIT_INPUT = 2, EXIT_BUNDLE = 3, EXIT_INTERRUPTED = 130;
 const COMMANDS = ['predict', 'info', 'selftest', 'bench'];
 
 /**
@@ -39,7 +39,7 @@ async function main(argv) {
   const cmd = argv[0];
   if (!cmd) {
     process.stderr.write(HELP);
-    return EXIT_INPUT;
+    return EXIT_USAGE;
   }
   if (cmd === '-h' || cmd === '--help') {
     process.stdout.write(HELP);
@@ -68,21 +68,21 @@ async function main(argv) {
  * @returns {[string, number]}
  */
 function classify(e) {
-  if (e instanceof UsageError) return [`${e.message} (see ${PROG} --help)`, EXIT_INPUT];
+  if (e instanceof UsageError) return [`${e.message} (see ${PROG} --help)`, EXIT_USAGE];
   const err = /** @type {Error & {kind?: string}} */ (e);
-  if (err?.name === 'InputError') return [err.message, EXIT_INPUT];
-  if (err?.name === 'InvalidBundleError' || err?.name === 'EdgekdError') return [err.message, EXIT_BUNDLE];
+  if (err?.name === 'InputError') return [err.message, EXIT_USAGE];
+  if (err?.name === 'InvalidBundleError' || err?.name === 'EdgekdError') return [err.message, EXIT_INVALID];
   if (err instanceof Error) {
     const msg = err.message.split('\n')[0];
-    return [msg.startsWith('edgekd-runtime: ') ? msg.slice(16) : `${err.name}: ${msg}`, EXIT_BUNDLE];
+    return [msg.startsWith('edgekd-runtime: ') ? msg.slice(16) : `${err.name}: ${msg}`, EXIT_INVALID];
   }
-  return [String(e), EXIT_BUNDLE];
+  return [String(e), EXIT_INVALID];
 }
 
 process.on('SIGINT', () => process.exit(EXIT_INTERRUPTED));
 process.stdout.on('error', (e) => {
   if (/** @type {NodeJS.ErrnoException} */ (e).code === 'EPIPE') process.exit(EXIT_OK);   // e.g. `| head`
-  fail(e.message, EXIT_BUNDLE);
+  fail(e.message, EXIT_INVALID);
 });
 try {
   process.exitCode = await main(process.argv.slice(2));

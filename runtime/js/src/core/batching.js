@@ -3,8 +3,7 @@
  * @module
  */
 
-/** Rows sorted together: inputs are cut into windows of this many consecutive rows (schedule.py SORT_WINDOW). */
-export const SORT_WINDOW = 1024;
+import { SORT_WINDOW } from './contract.js';   // rows sorted together: windows of this many consecutive rows
 
 /**
  * Indices sorted by ascending key, ties in input order (numpy argsort kind="stable").

@@ -5,19 +5,20 @@
  * Mirrors edgekd_runtime/verify.py (open_bundle) and bundle.py (Bundle.load / predict).
  * @module
  */
-import { SORT_WINDOW, fitsOneBatch, windowedBatches } from './batching.js';
+import { fitsOneBatch, windowedBatches } from './batching.js';
+import {
+  DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, MANIFEST_FILE, SORT_WINDOW,
+} from './contract.js';
 import { padBatch } from './encoding.js';
 import { EdgekdError, InputError, InvalidBundleError, pyList, pyRepr } from './errors.js';
 import {
-  INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, MANIFEST_FILE, checkRelPath, expectedInputs, parseManifest,
+  checkRelPath, expectedInputs, parseManifest,
   sameSet, selectModel, jsonType,
 } from './manifest.js';
 import { argmax, pyRound, softmax32 } from './numeric.js';
 import { ProtoError, parseModel } from './onnx.js';
 import { WordPieces } from './tokenizer.js';
 
-export const DEFAULT_BATCH_SIZE = 64;
-export const DEFAULT_MAX_TOKENS = 512;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -4,6 +4,7 @@
  * pieces becomes the single id `emptyId`, so every row has length >= 1; rows are right-padded with `padId`.
  * @module
  */
+import { EMPTY_ID, PAD_ID } from './contract.js';
 
 /**
  * Truncate to maxLength, replace empty rows by [emptyId] and right-pad into one int64 [B, T] array.
@@ -13,7 +14,7 @@
  * @param {number} [emptyId]
  * @returns {import('../../index.js').Encoded}
  */
-export function padBatch(idLists, maxLength, padId = 0, emptyId = 100) {
+export function padBatch(idLists, maxLength, padId = PAD_ID, emptyId = EMPTY_ID) {
   const n = idLists.length;
   const lengths = new BigInt64Array(n);
   /** @type {boolean[]} */

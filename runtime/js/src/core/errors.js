@@ -5,6 +5,7 @@
  * `kind` names the Python exception class the error corresponds to, for callers that want to branch.
  * @module
  */
+import { EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from './contract.js';
 
 export class EdgekdError extends Error {
   /**
@@ -48,7 +49,7 @@ export class InputError extends EdgekdError {
  * The CLI's exit codes (the same as `edgekd-run`'s): 0 ok, 2 usage or input error, 3 invalid bundle or failed
  * check, 130 interrupted (SIGINT).
  */
-export const EXIT = Object.freeze({ OK: 0, INPUT: 2, BUNDLE: 3, INTERRUPTED: 130 });
+export const EXIT = Object.freeze({ OK: EXIT_OK, INPUT: EXIT_USAGE, BUNDLE: EXIT_INVALID, INTERRUPTED: EXIT_INTERRUPTED });
 
 /**
  * A Python-style repr of a list of strings, so messages read exactly like the Python runtime's

@@ -8,14 +8,10 @@
  * Every model runs each input alone (batch 1, as the expectations were made), then all inputs batched.
  * @module
  */
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, GOLDEN_FILE, GOLDEN_FORMAT, GOLDEN_VERSION, TOLERANCE } from './contract.js';
 import { InvalidBundleError, pyList, pyRepr } from './errors.js';
 import { argmax } from './numeric.js';
 import { rowIds } from './encoding.js';
-
-export const GOLDEN_FILE = 'golden.json';
-export const GOLDEN_FORMAT = 'edgekd-golden';
-export const GOLDEN_VERSION = 1;
-export const TOLERANCE = Object.freeze({ fp32: 1e-5, int8: 0.05 });
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -122,8 +118,8 @@ export function parseGolden(raw, manifest, where = GOLDEN_FILE) {
   }
   if (!inputs.length) throw bad('holds no inputs');
   const bt = (r.batched && typeof r.batched === 'object') ? /** @type {any} */ (r.batched) : {};
-  const batching = { batchSize: bt.batch_size === undefined ? 64 : integer(bt.batch_size),
-    maxTokens: bt.max_tokens === undefined ? 512 : integer(bt.max_tokens) };
+  const batching = { batchSize: bt.batch_size === undefined ? DEFAULT_BATCH_SIZE : integer(bt.batch_size),
+    maxTokens: bt.max_tokens === undefined ? DEFAULT_MAX_TOKENS : integer(bt.max_tokens) };
   return { labels, pair, maxLength, tolerance: tol, inputs, batching, raw: r };
 }
 

@@ -3,23 +3,11 @@
  * The manifest keeps its JSON (snake_case) field names; see `Manifest` in index.d.ts.
  * @module
  */
+import {
+  FILE_ENTRY_FIELDS as FILE_FIELDS, INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, MODEL_SPEC_FIELDS as MODEL_FIELDS,
+  SUPPORTED_SCHEMA_VERSIONS, TOKENIZER_DEFAULTS,
+} from './contract.js';
 import { InvalidBundleError, pyList, pyRepr } from './errors.js';
-
-export const SCHEMA_VERSION = 1;
-export const SUPPORTED_SCHEMA_VERSIONS = Object.freeze([1]);
-export const MANIFEST_FILE = 'manifest.json';
-
-export const INPUT_IDS = 'input_ids';
-export const LENGTHS = 'lengths';
-export const INPUT_IDS_B = 'input_ids_b';
-export const LENGTHS_B = 'lengths_b';
-export const LOGITS = 'logits';
-
-const TOKENIZER_DEFAULTS = Object.freeze({
-  file: 'tokenizer.json', vocab_size: 0, add_special_tokens: false, pad_id: 0, unk_id: 100, empty_id: 100,
-});
-const MODEL_FIELDS = ['file', 'precision', 'opset', 'ir_version', 'inputs', 'outputs'];
-const FILE_FIELDS = ['path', 'sha256', 'bytes', 'role'];
 
 /**
  * @param {string} msg
