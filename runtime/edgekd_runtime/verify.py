@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 
 from .errors import (ChecksumMismatchError, ManifestError, MissingFileError, ModelFormatError, TokenizerError,
                      VocabMismatchError)
-from .manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, Manifest, ModelSpec, new_sha256, sha256_file
+from .manifest import (INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS, MANIFEST_FILE, Manifest, ModelSpec, new_sha256,
+                       sha256_file)
 from .onnx_proto import Model, ProtoError, parse_model
 
 
