@@ -53,7 +53,7 @@ def write_meta(folder: Path, meta: dict[str, Any]) -> None:
 
 
 def plugin_spec(builder: str, args: dict[str, Any], threads: int = 1) -> dict[str, Any]:
-    """An `edgekd.devices.systems.build` spec for a system built by `benchmarks.<module>:<function>(**args)`."""
+    """An `edgekd.profiling.systems.build` spec for a system built by `benchmarks.<module>:<function>(**args)`."""
     return {"kind": "plugin", "builder": builder, "args": dict(args), "threads": int(threads),
             "sys_path": [str(REPO)]}
 

@@ -5,7 +5,7 @@ set, then prints a Markdown table and a verdict on the project's goal.
     python benchmarks/compare.py --task sst2 --teacher runs/teacher/sst2 --bundle runs/sst2/bundle \\
         --baseline-bundle runs/sst2/baseline_bundle --transfer T.jsonl --logits LOGITS_DIR --json out.json
 
-Timing is the device profiler's harness (edgekd.devices.measure): warm-up, then batch-1 calls (tokenization
+Timing is the device profiler's harness (edgekd.profiling.harness): warm-up, then batch-1 calls (tokenization
 included) interleaved round by round on the same sentences in the same order, every system on 1 thread; then
 throughput at a larger batch on the same sentences, interleaved, with 2 threads where the library has
 intra-op threads; then peak RSS (VmHWM) of a fresh process per system that loads the saved artifact and predicts.
@@ -87,9 +87,9 @@ class _Threads:
 def measure(entries: Sequence[Entry], items: Sequence, labels: np.ndarray, task, cfg: CompareConfig,
             progress=print) -> list[dict[str, Any]]:
     """Metric, latency, throughput and (cfg.rss) peak RSS of every entry; one JSON-able row each, table order."""
-    from edgekd.devices.measure import interleaved_latency, interleaved_throughput, peak_rss, predict_all
+    from edgekd.profiling.harness import interleaved_latency, interleaved_throughput, peak_rss, predict_all
     from edgekd.metrics import score
-    from edgekd_runtime.measure import latency_summary, rate_summary
+    from edgekd_runtime.summaries import latency_summary, rate_summary
 
     metrics = {}
     with _Threads(cfg.threads):
@@ -163,8 +163,8 @@ def run_compare(task_name: str = "sst2", *, teacher: str | None = None, bundle: 
                 ft: FastTextSettings = FastTextSettings(), tfidf: TfidfSettings = TfidfSettings(),
                 retrain: bool = False, progress=print) -> dict[str, Any]:
     """Everything in one record: rows, verdict, Markdown, notes, errors, host facts and settings."""
-    from edgekd.devices.machine import host_facts
-    from edgekd.devices.systems import set_thread_env
+    from edgekd.profiling.machine import host_facts
+    from edgekd.profiling.systems import set_thread_env
 
     t0 = time.perf_counter()
     task, train, dev, tr, data_rec = load_data(task_name, data_dir, limit_train, limit_dev, transfer, logits)

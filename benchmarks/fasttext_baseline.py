@@ -143,7 +143,7 @@ def fasttext_system(path: str, num_labels: int, name: str = "fasttext", threads:
     """
     import fasttext
 
-    from edgekd.devices.systems import System
+    from edgekd.profiling.systems import System
 
     model = fasttext.load_model(str(path))
 

@@ -1,7 +1,7 @@
 """The line-up of one comparison: every system built twice over where its library fixes threads per instance (a
 1-thread instance for batch-1 latency, a multi-thread one for throughput), named and tagged for the table.
 
-Teacher and student bundles go through `edgekd.devices.systems` (the device profiler's adaptors); fastText and
+Teacher and student bundles go through `edgekd.profiling.systems` (the device profiler's adaptors); fastText and
 TF-IDF are trained here (or reused from the work folder) and loaded back from disk, so every row times, sizes
 and RSS-measures the artifact a deployment would ship.
 """
@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from edgekd.devices.systems import System, build
+from edgekd.profiling.systems import System, build
 
 from . import fasttext_baseline as ftb
 from . import tfidf_baseline as tfb

@@ -49,15 +49,15 @@ def before_package(rev: str, into: Path) -> str:
 
 
 def student(module, name: str, bundle: str, threads: int, **load):
-    from edgekd.devices.systems import System
+    from edgekd.profiling.systems import System
     b = module.Bundle.load(bundle, threads=threads, **load)
     return b, System(name=name, kind="student", backend="onnxruntime", device="cpu", precision=b.spec.precision,
                      size_bytes=None, predict=lambda items: b.predict(list(items)).logits, spec={})
 
 
 def batch1(systems, items, samples: int, rounds: int) -> dict:
-    from edgekd.devices.measure import interleaved_latency
-    from edgekd_runtime.measure import latency_summary
+    from edgekd.profiling.harness import interleaved_latency
+    from edgekd_runtime.summaries import latency_summary
     n = {s.name: samples // {"teacher": 10, "reference": 100}.get(s.kind, 1) for s in systems}
     lat = interleaved_latency(systems, items, n, rounds, warmup=20)
     return {k: {"wall_ms": latency_summary(w), "cpu_ms": latency_summary(c)} for k, (w, c) in lat.items()}
@@ -65,7 +65,7 @@ def batch1(systems, items, samples: int, rounds: int) -> dict:
 
 def throughput(variants: dict, work: list, rounds: int) -> dict:
     """variants: name -> callable(work); sentences/s (wall and per process CPU-second), rounds interleaved."""
-    from edgekd.devices.measure import _no_gc, _rotated
+    from edgekd.profiling.harness import _no_gc, _rotated
     for f in variants.values():
         f(work[:256])
     rates = {k: ([], []) for k in variants}
@@ -121,7 +121,7 @@ def main(argv=None) -> int:
     load0 = os.getloadavg()
     systems = [s_before, s_after]
     if a.teacher or a.bert_base:
-        from edgekd.devices.systems import reference_system, set_thread_env, teacher_system
+        from edgekd.profiling.systems import reference_system, set_thread_env, teacher_system
         set_thread_env(1)
         if a.teacher:
             systems.append(teacher_system(a.teacher, "cpu", 1, 128, len(b_after.labels)))

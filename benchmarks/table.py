@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, Sequence
 
-from edgekd_runtime.measure import format_bytes
+from edgekd_runtime.summaries import format_bytes
 
 STUDENT = "student-int8"
 TEACHER = "teacher"

@@ -148,7 +148,7 @@ def tfidf_system(folder: str, name: str = "tfidf-lr", threads: int = 1):
     """
     import scipy.sparse as sp
 
-    from edgekd.devices.systems import System
+    from edgekd.profiling.systems import System
 
     vecs, coef, intercept = load_tfidf(folder)
     coef_t = np.ascontiguousarray(coef.T)                                   # (F, C)

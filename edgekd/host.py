@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
-from .devices.machine import cpu_info, host_arch
+from .profiling.machine import cpu_info, host_arch
 
 ENV_ASSUME = "EDGEKD_ASSUME_CPU"
 # Flags a CPU of each assumed kind lacks (an x86-64 laptop/VM with AVX2 and FMA, nothing newer).

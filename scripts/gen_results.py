@@ -6,7 +6,7 @@
 Every number comes from a committed JSON under benchmarks/results/ or devices/results/; host, date and command come
 from the JSON where it records them, else from benchmarks/results/provenance.json (keyed by result path), which says
 when a host is only probable and why. One renderer per result family; where the library or a benchmark already
-renders its JSON as Markdown (edgekd.sweep.report, edgekd.devices.report, benchmarks/table.py, seeds.py,
+renders its JSON as Markdown (edgekd.sweep.report, edgekd.profiling.report, benchmarks/table.py, seeds.py,
 few_labels.py, label_backends.py, perf_runtime.py, rss_floor.py, scripts/cross_host/), that code is called.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from cross_host import compare as xh_compare
 from cross_host import compare_js as xh_js
 
 from benchmarks import few_labels, label_backends, perf_runtime, rss_floor, seeds, table
-from edgekd.devices import report as dev_report
+from edgekd.profiling import report as dev_report
 from edgekd.sweep import report as sweep_report
 
 OUT = "docs/results.md"

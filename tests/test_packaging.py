@@ -43,7 +43,7 @@ def test_extras():
 
 
 def test_results_of_a_packaged_profile_go_to_the_working_directory(monkeypatch, tmp_path):
-    from edgekd.devices import run
+    from edgekd.profiling import run
     from edgekd_runtime import profile as P
 
     pkg = tmp_path / "site-packages" / "edgekd_runtime" / "devices"

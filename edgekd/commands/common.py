@@ -60,7 +60,7 @@ KEPT_ON_INTERRUPT = {
 
 
 # Exception classes of heavy modules, found without importing them: an instance exists only if its module is loaded.
-_INVALID = (("edgekd.devices.run", "HostMismatch"), ("edgekd_exporters.validate", "BudgetError"),
+_INVALID = (("edgekd.profiling.run", "HostMismatch"), ("edgekd_exporters.validate", "BudgetError"),
             ("edgekd.label.chunks", "EngineUnavailable"))
 _INPUT = (("edgekd.teacher.locate", "TeacherNotFound"), ("edgekd.augment.pos", "TaggerNotFound"))
 

@@ -38,7 +38,7 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
             rounds, references, rss, quick, list_devices):
     """Time, size and score the student (int8/fp32 x onnxruntime/numpy) beside the teacher on DEVICE, and write
     the JSON record, a Markdown table and a latency plot."""
-    from ..devices import describe_profiles
+    from ..profiling import describe_profiles
 
     if list_devices:
         for line in describe_profiles():
@@ -47,9 +47,9 @@ def profile(device, bundle, teacher, task, data_dir, dev_file, limit, out, laten
     missing = [n for n, v in (("--device", device), ("--bundle", bundle), ("--teacher", teacher)) if not v]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --list-devices)")
-    from ..devices.measure import MeasureConfig
-    from ..devices.run import profile_to_files
-    from ..devices.stats import verdict_text
+    from ..profiling.harness import MeasureConfig
+    from ..profiling.run import profile_to_files
+    from ..profiling.stats import verdict_text
 
     cfg = MeasureConfig.for_command(quick=quick, latency_samples=latency_samples,
                                     student_latency_samples=student_latency_samples, rounds=rounds,

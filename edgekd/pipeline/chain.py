@@ -7,13 +7,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from ..devices.hostprofile import HOST_PROFILE
+from ..profiling.hostprofile import HOST_PROFILE
 from ..inputs import DataOptions
 from ..student.registry import hook as family_hook
 from ..tasks import Dataset, Task
 from . import steps
 from .presets import BuildConfig, build_config
-from .stages import Stage, StageResult, run_stages
+from .runner import Stage, StageResult, run_stages
 from .steps import BuildInputs
 
 
@@ -97,8 +97,8 @@ def host_plan(cfg: BuildConfig, device: str, threads: int | None, label_engine=N
     from ..host import detect_host, plan_build_host
 
     if cfg.profile and device != HOST_PROFILE:
-        from ..devices import load_device_profile
-        from ..devices.run import check_host
+        from ..profiling import load_device_profile
+        from ..profiling.run import check_host
 
         check_host(load_device_profile(device))
     engine = getattr(label_engine, "name", None) or "local"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..devices.hostprofile import HOST_PROFILE, write_host_profile
+from ..profiling.hostprofile import HOST_PROFILE, write_host_profile
 from ..tasks import Dataset, Task
 from .presets import BuildConfig
 
@@ -160,8 +160,8 @@ def validate(ctx: Ctx, d: Path, up: dict) -> dict:
 
 
 def profile(ctx: Ctx, d: Path, up: dict) -> dict:
-    from ..devices.measure import MeasureConfig
-    from ..devices.run import profile_to_files
+    from ..profiling.harness import MeasureConfig
+    from ..profiling.run import profile_to_files
 
     mcfg = MeasureConfig(latency_samples=30, student_latency_samples=300, rounds=3, references=(), rss=True,
                          throughput_rounds=2, min_round_s=0.1) if ctx.cfg.profile_quick else MeasureConfig()

@@ -110,7 +110,7 @@ def export_all(task, dev, folder: SweepFolder, opts: SweepOptions, log) -> None:
 
 def measure_all(folder: SweepFolder, dev, opts: SweepOptions, log) -> dict[str, Any]:
     """Measure every exported bundle of the folder (not only this grid's) in one pass; saved as measure.json."""
-    from .measure import measure_bundles
+    from .timing import measure_bundles
 
     bundles = {e["point"]: folder.root / e["bundle"] for e in folder.records("export")}
     if not bundles:

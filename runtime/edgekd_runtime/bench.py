@@ -25,7 +25,7 @@ import numpy as np
 from .bundle import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, Bundle
 from .errors import InputError
 from .manifest import Manifest
-from .measure import summarize_ms
+from .summaries import summarize_ms
 from .textio import read_items
 from .verify import bundle_root
 

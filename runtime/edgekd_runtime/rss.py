@@ -3,7 +3,7 @@
 The peak is Linux's VmHWM (the high-water RSS of this process image only). `ru_maxrss` of RUSAGE_SELF is not
 usable on Linux for a child, because execve carries the parent's high-water mark over into it (a child of a
 400 MB profiler reports >= 400 MB); it is the fallback where /proc is absent (bytes on macOS, KiB elsewhere).
-`edgekd profile`'s own child (`edgekd.devices.rss_child`, which builds teachers too) reads memory through here.
+`edgekd profile`'s own child (`edgekd.profiling.rss_child`, which builds teachers too) reads memory through here.
 
 `python -m edgekd_runtime.rss ARGS_JSON` imports the runtime, loads a bundle, predicts its bench texts at batch 1
 and then with the library defaults, and prints one JSON line of RSS readings (MB) after each step.

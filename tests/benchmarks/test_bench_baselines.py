@@ -94,8 +94,8 @@ def test_training_child_failure_names_the_problem(tmp_path):
 
 def test_plugin_systems_rebuild_in_a_torch_free_rss_child(sst2, tmp_path):
     pytest.importorskip("sklearn")
-    from edgekd.devices.measure import peak_rss
-    from edgekd.devices.systems import build
+    from edgekd.profiling.harness import peak_rss
+    from edgekd.profiling.systems import build
 
     from benchmarks.tfidf_baseline import TfidfSettings, tfidf_system
 

@@ -20,7 +20,7 @@ REACH = {
     "label": ("edgekd.label.launch", "run_label", ["{tmp}/a.jsonl", "--out", "{tmp}/l"]),
     "distill": ("edgekd.student_stage", "run_distill", ["--out", "{tmp}/d"]),
     "export": ("edgekd.export", "run_export", ["{tmp}", "--out", "{tmp}/b"]),
-    "profile": ("edgekd.devices.run", "profile_to_files", ["--device", "cpu-1t", "--bundle", "{tmp}", "--teacher", "t"]),
+    "profile": ("edgekd.profiling.run", "profile_to_files", ["--device", "cpu-1t", "--bundle", "{tmp}", "--teacher", "t"]),
     "pretrain-student": ("edgekd.pretrain", "run_pretrain", ["--corpus", "{tmp}/c.txt", "--out", "{tmp}/p"]),
     "sweep": ("edgekd.sweep.run", "run_sweep", ["{tmp}"]),
     "build": ("edgekd.pipeline.chain", "run_build", ["--out", "{tmp}/run"]),
@@ -140,8 +140,8 @@ def test_debug_env_prints_the_traceback(reach, monkeypatch):
 
 @pytest.mark.parametrize("verb,exc,code", [
     ("export", "edgekd_exporters.validate:BudgetError", exits.INVALID),      # a broken export budget
-    ("profile", "edgekd.devices.run:HostMismatch", exits.INVALID),           # the profile is not this host
-    ("build", "edgekd.devices.run:HostMismatch", exits.INVALID),
+    ("profile", "edgekd.profiling.run:HostMismatch", exits.INVALID),           # the profile is not this host
+    ("build", "edgekd.profiling.run:HostMismatch", exits.INVALID),
     ("profile", "edgekd_runtime.errors:ChecksumMismatchError", exits.INVALID),   # a tampered bundle
     ("label", "edgekd.label.store:StaleCache", exits.USAGE),                 # a cache made for other inputs
     ("teacher", "edgekd.teacher.locate:TeacherNotFound", exits.USAGE),

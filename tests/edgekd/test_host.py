@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from edgekd.devices import load_device_profile
-from edgekd.devices.hostprofile import write_host_profile
-from edgekd.devices.machine import host_facts, host_mismatches
+from edgekd.profiling import load_device_profile
+from edgekd.profiling.hostprofile import write_host_profile
+from edgekd.profiling.machine import host_facts, host_mismatches
 from edgekd.host import ENV_ASSUME, detect_host, plan_build_host
 
 AMX = "model name\t: Intel Xeon\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f avx512bw avx512_vnni avx512_bf16 amx_int8 amx_bf16\n"

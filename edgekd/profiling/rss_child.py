@@ -1,4 +1,4 @@
-"""Peak-RSS child: `python -m edgekd.devices.rss_child SPEC.json` builds one system in a fresh process, predicts
+"""Peak-RSS child: `python -m edgekd.profiling.rss_child SPEC.json` builds one system in a fresh process, predicts
 the given items, and prints its own peak RSS (and CUDA peak memory) as one JSON line.
 
 A fresh process gives the system's own figure: nothing else the parent loaded (torch for a student, the

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgekd.devices import systems
-from edgekd.devices.systems import build, teacher_files
+from edgekd.profiling import systems
+from edgekd.profiling.systems import build, teacher_files
 
 
 def test_teacher_system_predicts_and_counts_deployable_files(tiny_teacher_dir, tmp_path):

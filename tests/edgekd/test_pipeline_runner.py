@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgekd.pipeline.stages import Stage, run_stages
+from edgekd.pipeline.runner import Stage, run_stages
 
 
 def _chain(calls: list, a_cfg: dict, b_cfg: dict, data: str = "d1"):
@@ -69,7 +69,7 @@ def test_summary_paired_test_reads_students_under_the_run_folder(tmp_path, glue_
     import numpy as np
 
     from edgekd.pipeline.chain import summarize
-    from edgekd.pipeline.stages import StageResult
+    from edgekd.pipeline.runner import StageResult
     from edgekd.tasks import get_task, load_split
 
     task = get_task("sst2")
@@ -90,7 +90,7 @@ def _keys(inp, **overrides):
     """Every stage key of the build for `inp`, computed without running anything."""
     from edgekd.pipeline.chain import make_stages
     from edgekd.pipeline.presets import build_config
-    from edgekd.pipeline.stages import stage_key
+    from edgekd.pipeline.runner import stage_key
 
     records = {}
     for s in make_stages(build_config("quick", inp.task.pair, **overrides), inp, log=lambda m: None):

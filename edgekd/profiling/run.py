@@ -17,7 +17,7 @@ from ..metrics import score
 from ..tasks import Dataset, Task
 from ..teacher.config import TEACHER
 from .machine import host_facts, host_mismatches
-from .measure import MeasureConfig, measure_systems, predict_all
+from .harness import MeasureConfig, measure_systems, predict_all
 from .stats import budget_verdict, compare
 from .systems import Item, System, build, set_thread_env
 

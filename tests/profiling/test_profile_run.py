@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from edgekd.cli import main
-from edgekd.devices.machine import host_arch
-from edgekd.devices.measure import peak_rss
-from edgekd.devices.run import bundle_id
-from edgekd.devices.systems import build
+from edgekd.profiling.machine import host_arch
+from edgekd.profiling.harness import peak_rss
+from edgekd.profiling.run import bundle_id
+from edgekd.profiling.systems import build
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from edgekd_runtime.measure import format_bytes
+from edgekd_runtime.summaries import format_bytes
 
 from .stats import verdict_text
 

@@ -1,5 +1,5 @@
 """Pure arithmetic of a profile run: student-vs-baseline ratios and budget verdicts (the latency and throughput
-summaries are the runtime's, `edgekd_runtime.measure`).
+summaries are the runtime's, `edgekd_runtime.summaries`).
 
 Rows are plain dicts (the JSON the report writes), so these functions are tested with hand-built numbers.
 A missing measurement is None and propagates to None ratios and a "n/a" verdict, never to a fake pass.

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from edgekd.devices.measure import _split, interleaved_latency, interleaved_throughput
-from edgekd.devices.stats import best_throughput, budget_verdict, check_budget, compare, ratio
-from edgekd.devices.systems import System
-from edgekd_runtime.measure import format_bytes, latency_summary, rate_summary
+from edgekd.profiling.harness import _split, interleaved_latency, interleaved_throughput
+from edgekd.profiling.stats import best_throughput, budget_verdict, check_budget, compare, ratio
+from edgekd.profiling.systems import System
+from edgekd_runtime.summaries import format_bytes, latency_summary, rate_summary
 
 
 def test_latency_summary_by_hand():
@@ -113,7 +113,7 @@ def test_fast_systems_repeat_a_throughput_round_until_it_lasts_long_enough():
 def test_measure_config_json_round_trip():
     import json
 
-    from edgekd.devices.measure import MeasureConfig
+    from edgekd.profiling.harness import MeasureConfig
 
     cfg = MeasureConfig(references=("bert-base",), reference_batch_sizes=(1, 4), rss=False)
     assert MeasureConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg

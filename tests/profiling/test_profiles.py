@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from edgekd.devices import load_device_profile
-from edgekd.devices.machine import cpu_info, host_mismatches
+from edgekd.profiling import load_device_profile
+from edgekd.profiling.machine import cpu_info, host_mismatches
 from edgekd_runtime.profile import (DeviceProfile, ProfileError, find_profile, list_profiles, load_profile,
                                     load_runtime_profile)
 

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from edgekd_runtime.measure import latency_summary, rate_summary
+from edgekd_runtime.summaries import latency_summary, rate_summary
 
 from .systems import Item, System
 
@@ -175,7 +175,7 @@ def peak_rss(jobs: dict[str, tuple[System, Sequence[Item], int]], timeout_s: flo
         for i, (name, (system, items, batch)) in enumerate(jobs.items()):
             job = Path(tmp) / f"job{i}.json"
             job.write_text(json.dumps({"spec": system.spec, "items": list(items), "batch": batch}))
-            procs[name] = subprocess.Popen([sys.executable, "-m", "edgekd.devices.rss_child", str(job)],
+            procs[name] = subprocess.Popen([sys.executable, "-m", "edgekd.profiling.rss_child", str(job)],
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + timeout_s
         for name, proc in procs.items():

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from edgekd.devices.report import markdown, report_paths, system_rows, write_report
-from edgekd.devices.stats import budget_verdict, compare
+from edgekd.profiling.report import markdown, report_paths, system_rows, write_report
+from edgekd.profiling.stats import budget_verdict, compare
 
 
 def _row(name, kind, p50, rss, size, tp, metric=None, timing_only=False):
@@ -53,7 +53,7 @@ def test_system_rows_cells():
     assert s[11] == "2,400 (2,160–2,640)" and s[12] == "9,000 (8,100–9,900)"
     assert s[13:] == ["90", "pass"]
     assert t[4] == "88.5" and t[6] == "21.0" and t[-1] == "FAIL"     # 680 MB > 200 MB budget
-    assert ref[0] == "bert-base-cpu (timing only)" and ref[4] == "–" and ref[12] == "–" and ref[5] == "438 MB"   # edgekd_runtime.measure.format_bytes
+    assert ref[0] == "bert-base-cpu (timing only)" and ref[4] == "–" and ref[12] == "–" and ref[5] == "438 MB"   # edgekd_runtime.summaries.format_bytes
 
 
 def test_markdown_has_key_numbers_tables_notes_and_errors():
