@@ -16,11 +16,19 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   (cd runtime/js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$want" > "$stamp"
 fi
-if ! command -v "${EDGEKD_CHROMIUM:-chromium}" >/dev/null; then
+# The browser test drives a local Chromium (playwright-core never downloads one): $EDGEKD_CHROMIUM, else chromium,
+# chromium-browser or google-chrome on the PATH (runtime/js/tools/chromium.mjs); installed with apt when root.
+have_chromium() {
+  if [ -n "${EDGEKD_CHROMIUM:-}" ]; then [ -x "$EDGEKD_CHROMIUM" ]; return; fi
+  command -v chromium || command -v chromium-browser || command -v google-chrome-stable || command -v google-chrome
+} >/dev/null
+if ! have_chromium; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
-    echo "error: the browser test needs Debian's chromium: sudo apt-get install chromium (or set EDGEKD_CHROMIUM)" >&2
+    echo "error: the browser test needs Chromium or Chrome and found none${EDGEKD_CHROMIUM:+ at EDGEKD_CHROMIUM=$EDGEKD_CHROMIUM}." >&2
+    echo "  with root: sudo apt-get install chromium (Debian/Ubuntu); without root: put any Chromium or Chrome" >&2
+    echo "  build you can unpack somewhere and set EDGEKD_CHROMIUM=/path/to/its/binary. Nothing is skipped." >&2
     exit 1
   fi
 fi

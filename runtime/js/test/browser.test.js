@@ -3,14 +3,15 @@
 // sentence's label equal to the Node runtime's, and a screenshot. A missing chromium fails; nothing is skipped.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadBundle } from '../src/node.js';
+import { HOW_TO, findChromium } from '../tools/chromium.mjs';
 import { JS_ROOT, fixture, realBundles } from './helpers.js';
 
-const CHROMIUM = process.env.EDGEKD_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM = findChromium();
 const SCREENSHOT = path.resolve(process.env.EDGEKD_SCREENSHOT || path.join(JS_ROOT, 'demo', 'screenshot.png'));
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -26,9 +27,7 @@ let profile;
 const pageErrors = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set EDGEKD_CHROMIUM`);
-  }
+  if (!CHROMIUM) throw new Error(HOW_TO);
   const { chromium } = await import('playwright-core');
   const mounts = [fixture('single'), `pair=${fixture('pair')}`, ...realBundles().map((d, i) => `real${i}=${d}`)];
   server = spawn(process.execPath, [path.join(JS_ROOT, 'demo', 'serve.js'), '--port', '0', ...mounts], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,15 +5,16 @@
  * when ok. Used by scripts/check-npm.sh on the Vite app it builds.
  *   node tools/page_golden.mjs URL [TIMEOUT_MS]
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { HOW_TO, findChromium } from './chromium.mjs';
 
 const [url, timeout = '60000'] = process.argv.slice(2);
-const exe = process.env.EDGEKD_CHROMIUM || '/usr/bin/chromium';
-if (!url || !existsSync(exe)) {
-  console.error(!url ? 'usage: page_golden.mjs URL [TIMEOUT_MS]' : `${exe} not found: apt-get install chromium or set EDGEKD_CHROMIUM`);
+const exe = findChromium();
+if (!url || !exe) {
+  console.error(!url ? 'usage: page_golden.mjs URL [TIMEOUT_MS]' : HOW_TO);
   process.exit(2);
 }
 const profile = mkdtempSync(path.join(tmpdir(), 'edgekd-chromium-'));
