@@ -108,7 +108,7 @@ web_dev_bytes=$(du -sb node_modules | cut -f1)
 
 step "vite preview + headless chromium: golden vectors"
 PORT=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
-npx --no-install vite preview --host 127.0.0.1 --port "$PORT" --strictPort > preview.log 2>&1 &
+./node_modules/.bin/vite preview --host 127.0.0.1 --port "$PORT" --strictPort > preview.log 2>&1 &   # not npx: its child would outlive a kill
 preview=$!
 trap 'kill $preview 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.2; done
