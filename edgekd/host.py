@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
+from edgekd_runtime.int8host import SATURATING, int8_kernels
+
 from .profiling.machine import cpu_info, host_arch
 
 ENV_ASSUME = "EDGEKD_ASSUME_CPU"
@@ -43,14 +45,8 @@ class Host:
     @property
     def int8_path(self) -> str:
         """How onnxruntime's int8 kernels multiply here (what decides whether 8-bit weights can saturate)."""
-        if self.arch == "arm64":
-            return "arm64 dot product" if "asimddp" in self.flags else "arm64 NEON"
-        if self.arch != "x86-64":
-            return "unknown"
-        for flag, name in (("amx_int8", "AMX"), ("avx512_vnni", "AVX-512 VNNI"), ("avx_vnni", "AVX-VNNI")):
-            if flag in self.flags:
-                return name
-        return "AVX2 VPMADDUBSW (saturates with 8-bit weights)" if "avx2" in self.flags else "SSE"
+        path = int8_kernels(self.flags, self.arch)
+        return f"{path} VPMADDUBSW (saturates with 8-bit weights)" if path == SATURATING else path
 
 
 def detect_host(cpuinfo: str | None = None, env: dict | None = None) -> Host:

@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 
 from edgekd_runtime.encoding import encode_ids, pad_batch
 from edgekd_runtime.golden import DEFAULT_BATCHING, GOLDEN_FORMAT, GOLDEN_VERSION, TOLERANCE, TOLERANCE_SOURCE
+from edgekd_runtime.int8host import arch_of, cpu_flags, int8_kernels
 from edgekd_runtime.manifest import ModelSpec, TokenizerSpec
 
 _LONG = ("This film starts slowly, with a long, meandering introduction to characters who never quite come alive, "
@@ -134,21 +135,14 @@ def expectations_record(models: Mapping[ModelSpec, bytes]) -> dict:
 
     return {"made_by": "edgekd_runtime Bundle.predict on onnxruntime (CPUExecutionProvider, 1 thread): each input "
                        "alone (logits) and all inputs in one call with the default batching (batched_logits)",
-            "exporting_host": {"machine": platform.machine(), "int8_kernels": _int8_kernels()},
+            "exporting_host": {"machine": platform.machine(), "int8_kernels": _int8_kernels(platform.machine())},
             "hold_on": "every host the manifest's quantization.golden_hosts names (fp32 models: every host)"}
 
 
-def _int8_kernels() -> str:
-    """The x86 int8 dot-product path onnxruntime takes on the exporting host (what the expectations saw)."""
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:
-        return "unknown"
-    for flag, name in (("amx_int8", "AMX"), ("avx512_vnni", "AVX-512 VNNI"), ("avx_vnni", "AVX-VNNI"),
-                       ("asimddp", "arm64 dot product"), ("avx2", "AVX2"), ("asimd", "arm64 NEON")):
-        if flag in flags:
-            return name
-    return "other"
+def _int8_kernels(machine: str) -> str:
+    """The int8 dot-product path onnxruntime takes on the exporting host (what the expectations saw)."""
+    flags = cpu_flags()
+    return "unknown" if flags is None else int8_kernels(flags, arch_of(machine))
 
 
 def _input_record(tokenizer, tok: TokenizerSpec, max_length: int, pair: bool, name: str, item) -> dict:

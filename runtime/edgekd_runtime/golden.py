@@ -43,6 +43,7 @@ from typing import Any, Mapping, Sequence
 
 from .contract import DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS, GOLDEN_FILE, GOLDEN_FORMAT, GOLDEN_VERSION, TOLERANCE
 from .errors import BundleError
+from .int8host import SATURATING, arch_of, cpu_flags, int8_kernels
 from .manifest import Manifest, read_json
 
 # Where the tolerance comes from (written into every golden.json): the largest differences measured between hosts
@@ -259,22 +260,15 @@ def selftest(path: str | Path, backend: str = "onnxruntime", threads: int = 1,
     return report()
 
 
-VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
-
-
 def host_hint(quantization: Mapping[str, Any], cpuinfo: str | None = None, machine: str | None = None) -> str:
     """Why an int8 mismatch may be this CPU's doing: a bundle with full 8-bit weights (quantization preset "vnni",
     `reduce_range` false) on an x86-64 CPU without VNNI, whose int8 kernels saturate. Empty otherwise."""
     import platform
 
-    if quantization.get("reduce_range", True) or (machine or platform.machine()).lower() not in ("x86_64", "amd64"):
+    if quantization.get("reduce_range", True) or arch_of(machine or platform.machine()) != "x86-64":
         return ""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return ""
-    if any(f in cpuinfo.split() for f in VNNI_FLAGS):
+    flags = cpu_flags(cpuinfo)
+    if flags is None or int8_kernels(flags, "x86-64") != SATURATING:
         return ""
     hosts = ", ".join(quantization.get("golden_hosts", ())) or "CPUs with VNNI"
     return (f". Note: this bundle stores full 8-bit weights (quantization {quantization.get('name')!r}), whose "
