@@ -46,11 +46,12 @@ def test_pooling_is_mean_and_max_over_real_tokens_only():
 
 def test_pair_features_and_a_training_step():
     torch.manual_seed(0)
-    m = build_student(cfg(kind="static_pair"))
+    m = build_student(cfg(kind="static_pair")).eval()
     a, la = torch.tensor([[3, 4, 0]]), torch.tensor([2])
     b, lb = torch.tensor([[5, 6, 7, 8]]), torch.tensor([4])
     u, v = m.encoder(a, la), m.encoder(b, lb)
     assert torch.allclose(m.features(a, la, b, lb), torch.cat([u, v, u * v, (u - v).abs()], -1))
+    m.train()
     opt = torch.optim.Adam(m.parameters(), lr=1e-2)
     before = {k: p.detach().clone() for k, p in m.named_parameters()}
     loss = ((m(a, la, b, lb) - torch.tensor([[1.0, -1.0]])) ** 2).mean()
