@@ -2,7 +2,7 @@
 distillation, fastText (gold labels; teacher-labelled transfer set) and TF-IDF + LR on the same train data and dev
 set, then prints a Markdown table and a verdict on the project's goal.
 
-    python benchmarks/compare.py --task sst2 --teacher runs/teacher/sst2 --bundle runs/sst2/bundle \\
+    python -m benchmarks.compare --task sst2 --teacher runs/teacher/sst2 --bundle runs/sst2/bundle \\
         --baseline-bundle runs/sst2/baseline_bundle --transfer T.jsonl --logits LOGITS_DIR --json out.json
 
 Timing is the device profiler's harness (edgekd.profiling.harness): warm-up, then batch-1 calls (tokenization
@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-if __package__ in (None, ""):                      # run as a script: make `benchmarks` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):                      # the benchmarks import edgekd and each other as packages
+    raise SystemExit("run it as a module from the repository root: python -m benchmarks.compare ...")
 
 import click
 import numpy as np

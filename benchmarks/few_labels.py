@@ -5,7 +5,7 @@ fine-tuned on the sample, the BiLSTM trained on the sample only, the student dis
 text, and the same student with augmentation (`--n-iter` rounds over the labelled rows and, with
 `--augment-unlabeled`, over the unlabeled text).
 
-    nice -n 10 python benchmarks/few_labels.py --labelled 500,2000 --seeds 0,1,2 --threads 1 \\
+    nice -n 10 python -m benchmarks.few_labels --labelled 500,2000 --seeds 0,1,2 --threads 1 \\
         --out runs/few --results benchmarks/results/few-labels
 
 Resumable per (labels, seed) cell: a finished cell keeps OUT/n<N>/seed<S>/cell.json and is skipped, and an
@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):                      # run as a script: make `benchmarks` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):                      # the benchmarks import edgekd and each other as packages
+    raise SystemExit("run it as a module from the repository root: python -m benchmarks.few_labels ...")
 
 import click
 

@@ -1,6 +1,6 @@
 """Teacher labelling speed and fidelity: torch fp32, torch bf16, onnxruntime fp32, onnxruntime int8, side by side.
 
-    python benchmarks/label_backends.py --teacher runs/quick-sst2/teacher/model \
+    python -m benchmarks.label_backends --teacher runs/quick-sst2/teacher/model \
         --transfer runs/quick-sst2/augment/transfer.jsonl --rows 20000 --threads 2 --out runs/bench/label-backends
 
 The same seeded sample of transfer rows is cut into rounds; every round runs each backend once on its slice, in
@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):                      # run as a script: make `benchmarks` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):                      # the benchmarks import edgekd and each other as packages
+    raise SystemExit("run it as a module from the repository root: python -m benchmarks.label_backends ...")
 
 import click
 

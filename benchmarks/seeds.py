@@ -2,8 +2,8 @@
 finished `edgekd build` folder (its teacher, transfer set and logits cache; the build's own student settings)
 and print a Markdown table: dev metric per seed, mean and standard deviation, and an exact McNemar test per seed.
 
-    python benchmarks/seeds.py runs/quick-sst2 --seeds 0,1,2 --out runs/bench/seeds-quick
-    python benchmarks/seeds.py runs/quick-sst2 --cache runs/ablate/cache --arm logits --arm repr:repr_weight=1 ...
+    python -m benchmarks.seeds runs/quick-sst2 --seeds 0,1,2 --out runs/bench/seeds-quick
+    python -m benchmarks.seeds runs/quick-sst2 --cache runs/ablate/cache --arm logits --arm repr:repr_weight=1 ...
 
 One seed and one 872-sentence dev set cannot separate a 1.5-point gain from noise (the standard error of one
 accuracy is ~1.1 points); the seed spread and the paired test can. Seeds change the student's initialisation
@@ -17,8 +17,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-if __package__ in (None, ""):                      # run as a script: make `benchmarks` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):                      # the benchmarks import edgekd and each other as packages
+    raise SystemExit("run it as a module from the repository root: python -m benchmarks.seeds ...")
 
 import click
 

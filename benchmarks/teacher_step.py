@@ -1,6 +1,6 @@
 """Where a CPU fine-tuning step of the built-in MiniLM teacher goes: forward, backward, optimizer step.
 
-    python benchmarks/teacher_step.py --threads 1 --steps 12
+    python -m benchmarks.teacher_step --threads 1 --steps 12
 
 Four variants, each on a freshly loaded teacher with the same batch (32 copies of one SST-2-like sentence, bf16
 autocast as `edgekd teacher` uses): AdamW foreach (torch's default) vs fused, word embeddings trained vs frozen.
@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):                      # run as a script: make `benchmarks` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):                      # the benchmarks import edgekd and each other as packages
+    raise SystemExit("run it as a module from the repository root: python -m benchmarks.teacher_step ...")
 
 import click
 

@@ -152,7 +152,7 @@ def _adamw(model: torch.nn.Module, cfg: FinetuneConfig) -> torch.optim.AdamW:
     """AdamW over the trainable parameters, no decay on biases/norms; the fused kernel where torch has one.
 
     The fused step is the same update as the default one, about 4.6x faster on CPU (89 -> 19 ms per MiniLM-L6
-    step on 1 thread: `python benchmarks/teacher_step.py`), where the optimizer was a quarter of a training step.
+    step on 1 thread: `python -m benchmarks.teacher_step`), where the optimizer was a quarter of a training step.
     """
     no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
