@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from edgekd_contract.fsutil import write_json_atomic
+
+from edgekd.metrics import accuracy
 
 PAIR_SEP = "__sep__"                      # the token that joins a pair's two sentences for word-level baselines
 REPO = Path(__file__).resolve().parents[1]   # the folder that holds `benchmarks/` (for the RSS child's sys.path)
@@ -47,9 +50,7 @@ def cached_meta(folder: Path, key: dict[str, Any], files: Sequence[str]) -> dict
 
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:
-    tmp = folder / "meta.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    tmp.replace(folder / "meta.json")
+    write_json_atomic(folder / "meta.json", meta)      # the library's crash-safe writer
 
 
 def plugin_spec(builder: str, args: dict[str, Any], threads: int = 1) -> dict[str, Any]:
@@ -59,5 +60,6 @@ def plugin_spec(builder: str, args: dict[str, Any], threads: int = 1) -> dict[st
 
 
 def argmax_accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """edgekd's accuracy of the argmax over the rows that have a label (label >= 0)."""
     keep = labels >= 0
-    return float((logits.argmax(axis=1)[keep] == labels[keep]).mean()) if keep.any() else 0.0
+    return accuracy(labels[keep], logits.argmax(axis=1)[keep])
