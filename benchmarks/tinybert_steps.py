@@ -29,7 +29,7 @@ def main() -> None:
     from edgekd.student.data import read_transfer
     from edgekd.student_stage import StudentShape, student_config
     from edgekd.student.registry import build_student
-    from edgekd.student.transformer import init_from_teacher, teacher_layers
+    from edgekd.distill.tinybert import init_from_teacher, teacher_layers
     from edgekd.tasks import get_task
     from edgekd.teacher.model import load_teacher
     from edgekd_exporters.bert_student import bert_inputs

@@ -2,11 +2,9 @@
 
 The torch module itself (`BertStudent`) lives in `edgekd_exporters.bert_student`, so the exporter can rebuild it
 from a checkpoint without the training core; this module holds the family hooks of `edgekd.student.registry` and
-the initialisation from the teacher's own layers (`init_from_teacher`).
+the initialisation from the teacher's own layers (`edgekd.distill.tinybert.init_from_teacher`).
 """
 from __future__ import annotations
-
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -104,40 +102,3 @@ def load_flat_state_dict(model: BertStudent, tensors: dict[str, torch.Tensor]) -
     if missing:
         raise KeyError(f"checkpoint lacks tensor {missing[0]!r}")
     model.load_state_dict({k: tensors[k] for k in own}, strict=True)
-
-
-def teacher_layers(n_student: int, n_teacher: int) -> tuple[int, ...]:
-    """0-based teacher layers a student of `n_student` layers starts from: the top layer of each of n_student
-    equal groups, i.e. the layers the uniform map makes it learn (6 -> 3: 1, 3, 5)."""
-    from ..layer_losses import uniform_layer_map
-
-    return tuple(g - 1 for g in uniform_layer_map(n_student, n_teacher))
-
-
-def init_from_teacher(model: BertStudent, teacher: torch.nn.Module, kept: np.ndarray, cls_id: int, sep_id: int,
-                      layers: Sequence[int]) -> dict:
-    """Copy the teacher's (a BertForSequenceClassification) embeddings, encoder `layers` (0-based, one per student
-    layer), pooler and classifier into a student of the same width; `kept[v]` = teacher id of student row v.
-    Returns a note for metrics.json."""
-    s, t = model.bert, teacher.bert
-    if len(layers) != len(s.encoder.layer):
-        raise ValueError(f"{len(layers)} teacher layers given for a student of {len(s.encoder.layer)}")
-    if s.config.hidden_size != t.config.hidden_size or s.config.num_attention_heads != t.config.num_attention_heads:
-        raise ValueError("init from the teacher's layers needs the teacher's width and heads "
-                         f"({t.config.hidden_size}, {t.config.num_attention_heads}); use a random init")
-    with torch.no_grad():
-        rows = torch.from_numpy(np.concatenate([kept, [cls_id, sep_id]]).astype(np.int64))
-        s.embeddings.word_embeddings.weight.copy_(t.embeddings.word_embeddings.weight[rows])
-        for name in ("position_embeddings", "token_type_embeddings", "LayerNorm"):
-            _copy(getattr(s.embeddings, name), getattr(t.embeddings, name))
-        for mine, theirs in zip(s.encoder.layer, layers):
-            _copy(mine, t.encoder.layer[theirs])
-        _copy(s.pooler, t.pooler)
-        _copy(model.classifier, teacher.classifier)
-    return {"init": "teacher_layers", "layers": list(layers)}
-
-
-def _copy(dst: torch.nn.Module, src: torch.nn.Module) -> None:
-    """dst <- src, for modules of one shape (position tables may be shorter in the student)."""
-    theirs = src.state_dict()
-    dst.load_state_dict({k: v[:dst.state_dict()[k].shape[0]] if v.dim() else v for k, v in theirs.items()})

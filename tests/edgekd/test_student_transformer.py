@@ -10,7 +10,7 @@ from edgekd.distill.layerwise import layerwise_distill
 from edgekd.distill.prepare import Encoded
 from edgekd.student.data import Ragged
 from edgekd.student.registry import build_student, family, flat_state_dict, load_flat_state_dict
-from edgekd.student.transformer import init_from_teacher, teacher_layers
+from edgekd.distill.tinybert import init_from_teacher, teacher_layers
 from edgekd_contract.checkpoint import StudentConfig
 
 
