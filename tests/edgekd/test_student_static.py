@@ -144,3 +144,26 @@ def test_build_static_student(tiny_teacher_dir, glue_dir, tmp_path):
     assert v["tolerance"] == family("static").RUNTIME_SCORE_TOLERANCE
     s2 = build(c, inp, tmp_path, log=lambda m: None)
     assert all(v["status"] == "skipped" for v in s2["stages"].values()), s2["stages"]
+
+
+@pytest.mark.e2e
+def test_cli_build_student_static(tiny_teacher_dir, glue_dir, tmp_path):
+    """`edgekd build --student static` through the command line, on a 200-row slice and the tiny teacher."""
+    from click.testing import CliRunner
+
+    from edgekd.cli import main
+
+    for split, n in (("train", 200), ("dev", 60)):
+        lines = (glue_dir / "SST-2" / f"{split}.tsv").read_text().splitlines()
+        (tmp_path / f"{split}.tsv").write_text("\n".join(lines[:n + 1]) + "\n")
+    r = CliRunner().invoke(main, ["build", "--train-file", str(tmp_path / "train.tsv"), "--dev-file",
+                                  str(tmp_path / "dev.tsv"), "--text-col", "sentence", "--label-col", "label",
+                                  "--labels", "0,1", "--teacher", str(tiny_teacher_dir), "--student", "static",
+                                  "--out", str(tmp_path / "run"), "--n-iter", "1", "--epochs", "1", "--no-baseline",
+                                  "--no-profile", "--no-pos", "--threads", "1", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    s = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert {k for k, v in s["stages"].items() if v["status"] == "ran"} == {"teacher", "augment", "label", "distill",
+                                                                           "export", "validate"}
+    man = json.loads((tmp_path / "run" / "export" / "bundle" / "manifest.json").read_text())
+    assert man["student"]["kind"] == "static" and man["quantization"]["name"] == "static"
