@@ -167,3 +167,18 @@ def test_cli_build_student_static(tiny_teacher_dir, glue_dir, tmp_path):
                                                                            "export", "validate"}
     man = json.loads((tmp_path / "run" / "export" / "bundle" / "manifest.json").read_text())
     assert man["student"]["kind"] == "static" and man["quantization"]["name"] == "static"
+
+
+def test_sweep_grid_has_one_static_point_per_embedding_width():
+    from edgekd.sweep.grid import GridSpec, parse_families
+    from edgekd.sweep.steps import point_shape
+    from edgekd.student_stage import StudentShape
+
+    g = GridSpec(hidden=(64, 150), embed=(64, 384), families=parse_families("bilstm,static"))
+    ids = [p.id for p in g.train_points()]
+    assert ids == ["h64-e64-m1-s0", "h64-e384-m1-s0", "h150-e64-m1-s0", "h150-e384-m1-s0", "static-e64-m1-s0",
+                   "static-e384-m1-s0"]      # BiLSTM ids as before families; static has no hidden axis
+    shape = point_shape(StudentShape(mlp_size=200), g.train_points()[-1])
+    assert (shape.family, shape.embed_dim, shape.hidden_size, shape.mlp_size) == ("static", 384, None, None)
+    with pytest.raises(ValueError, match="unknown student family"):
+        parse_families("bilstm,gru")
