@@ -87,7 +87,7 @@ def date_text(ctx: Ctx, rel: str, created: str | None) -> str:
 def command_text(ctx: Ctx, rel: str, command: Any = None) -> str:
     pv = ctx.pv(rel)
     if isinstance(command, list):
-        command = " ".join(["python", "benchmarks/" + command[0], *command[1:]])
+        command = " ".join(["python -m benchmarks." + command[0].removesuffix(".py"), *command[1:]])   # argv[0]: the script
     if command:
         src = pv.get("command_source", "recorded in the file")
     else:
@@ -289,7 +289,42 @@ def compare_files(ctx: Ctx) -> list[str]:
     base = ctx.root / "benchmarks/results"
     found = set(base.glob("**/compare-*.json")) | set((base / "static").glob("*.json"))
     rels = sorted(str(p.relative_to(ctx.root)) for p in found)
-    return [r for r in rels if {"rows", "config", "task", "metric"} <= set(ctx.json(r))]
+    return [r for r in rels if isinstance(ctx.json(r), dict) and {"rows", "config", "task", "metric"} <= set(ctx.json(r))]
+
+
+STATIC_SEEDS = "benchmarks/results/static/seeds-sst2.json"
+STATIC_BREAKDOWN = "benchmarks/results/static/latency-breakdown.json"
+
+
+def static_section(ctx: Ctx) -> str:
+    """The static family's SST-2 seeds and where its batch-1 time goes (next to the BiLSTM)."""
+    if not (ctx.root / STATIC_SEEDS).is_file():
+        return "No static-family results committed.\n"
+    r = ctx.json(STATIC_SEEDS)
+    seeds = sorted(k for k in r if k.startswith("seed"))
+    rows = ["| seed | best dev (fp32) | at epoch | last evaluation | int8 bundle dev | bundle | train rows | examples/s |",
+            "|---|---|---|---|---|---|---|---|"]
+    for k in seeds:
+        s = r[k]
+        rows.append(f"| {k[4:]} | {100 * s['best_dev_accuracy']:.2f} | {s['best_epoch']:.2f} | "
+                    f"{100 * s['final_dev_accuracy']:.2f} | {100 * s['int8_dev_accuracy']:.2f} | "
+                    f"{table.fmt_bytes(s['bundle_bytes'])} | {s['train_rows']:,} | {s['examples_per_s']:,.0f} |")
+    mean = lambda f: sum(100 * r[k][f] for k in seeds) / len(seeds)  # noqa: E731
+    rows.append(f"| mean | {mean('best_dev_accuracy'):.2f} | | {mean('final_dev_accuracy'):.2f} | "
+                f"{mean('int8_dev_accuracy'):.2f} | | | |")
+    out = ["### `" + STATIC_SEEDS + "`", "",
+           prov(ctx, STATIC_SEEDS, "SST-2 dev accuracy of the static student per seed (transfer set: "
+                + r["transfer_set"] + ")", command=r["command"]), "\n".join(rows), ""]
+    if (ctx.root / STATIC_BREAKDOWN).is_file():
+        b = ctx.json(STATIC_BREAKDOWN)
+        md = ["| bundle | kind | session.run p50 µs | tokenize p50 µs | predict p50 µs |", "|---|---|---|---|---|"]
+        md += [f"| `{x['bundle']}` | {x['kind']} | {x['session_run_us']:.0f} | {x['tokenize_us']:.0f} | "
+               f"{x['predict_us']:.0f} |" for x in b]
+        out += ["### `" + STATIC_BREAKDOWN + "`", "",
+                prov(ctx, STATIC_BREAKDOWN, "batch-1 time split into the onnxruntime session alone, the tokenizer "
+                     "alone and the whole `Bundle.predict`, 1 thread, bundles timed one after another (not "
+                     "interleaved)"), "\n".join(md), ""]
+    return "\n".join(out)
 
 
 def compare_section(ctx: Ctx) -> str:
@@ -522,6 +557,7 @@ def sections(ctx: Ctx) -> list[tuple[str, str]]:
          "for comparisons within that run.\n\n" + quantities(ctx)),
         ("Device profiles, all systems", profiles_section(ctx)),
         ("Student families side by side (benchmarks/compare.py)", compare_section(ctx)),
+        ("The static student family", static_section(ctx)),
         ("The quick preset's builds", quick_builds_section(ctx)),
         ("Seeds and ablations (benchmarks/seeds.py)", seeds_section(ctx)),
         ("Student shape sweep (edgekd sweep)", sweep_section(ctx)),
@@ -555,6 +591,22 @@ def render(root: Path = ROOT) -> dict[str, str]:
     return {OUT: "\n".join(parts).rstrip() + "\n", HEADLINE: head, README: readme_with_headline(root, ctx)}
 
 
+FRONT = "benchmarks/results/static/compare-sst2.json"   # the newest side-by-side run of the student families
+
+
+def front(ctx: Ctx) -> str:
+    """The accuracy/latency front for the README: the student families and fastText in one interleaved run."""
+    if not (ctx.root / FRONT).is_file():
+        return ""
+    r = ctx.json(FRONT)
+    rows, cfg, h = r["rows"], r["config"], r["host"]
+    md = table.markdown(rows, r["task"], r["metric"], r["data"]["dev"]["rows"], cfg["batch"], cfg["threads"], "")
+    body = "\n".join(line for line in md.splitlines() if line.startswith("|"))
+    return (f"The front on SST-2 dev, one interleaved run ({h['cpu_model']}, {isa(h['isa_flags'])}; "
+            f"{r['created_at'][:10]}; `{command_text(ctx, FRONT, r.get('command')).split('`')[1]}`; "
+            f"[`{FRONT}`](../{FRONT})):\n\n{body}\n")
+
+
 def readme_with_headline(root: Path, ctx: Ctx) -> str:
     """README.md with the headline table between its markers (links made relative to the repository root)."""
     text = (Path(root) / README).read_text(encoding="utf-8")
@@ -562,7 +614,8 @@ def readme_with_headline(root: Path, ctx: Ctx) -> str:
     if start not in text or end not in text:
         raise SystemExit(f"{README}: the markers {start.strip()} ... {end} are missing")
     before, rest = text.split(start, 1)
-    block = "<!-- generated by scripts/gen_results.py: do not edit -->\n" + headline(ctx).replace("](../", "](")
+    block = ("<!-- generated by scripts/gen_results.py: do not edit -->\n" + headline(ctx) + "\n"
+             + front(ctx)).replace("](../", "](")
     return before + start + block + end + rest.split(end, 1)[1]
 
 
