@@ -99,10 +99,11 @@ def test_a_new_compare_family_is_picked_up(tmp_path):
     root = _copy_results(tmp_path)
     rec = json.loads((root / "benchmarks/results/transformer/compare-tiny-sst2.json").read_text())
     rec["rows"][2]["system"] = "static-int8"
-    (root / "benchmarks/results/static").mkdir()
+    (root / "benchmarks/results/static").mkdir(exist_ok=True)
     (root / "benchmarks/results/static/static-sst2.json").write_text(json.dumps(rec))
     (root / "benchmarks/results/static/notes.json").write_text(json.dumps({"not": "a compare record"}))
+    (root / "benchmarks/results/static/list.json").write_text(json.dumps([{"a": 1}]))     # nor is a list
     text = gen.render(root)[gen.OUT]
     assert "### `benchmarks/results/static/static-sst2.json`" in text
-    assert "| static-int8 |" in text and "notes.json" not in text
+    assert "| static-int8 |" in text and "notes.json" not in text and "list.json" not in text
     assert len(_provenance_blocks(text)) == len(_provenance_blocks(gen.render(ROOT)[gen.OUT])) + 1
