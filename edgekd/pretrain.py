@@ -25,6 +25,7 @@ import numpy as np
 from edgekd_contract.checkpoint import StudentConfig
 
 from .distill.pretrained import PRETRAIN_TASK, init_from_pretrained
+from .student_stage import StudentShape
 from .tasks import DataError
 
 __all__ = ["PRETRAIN_TASK", "PretrainConfig", "corpus_texts", "encoder_config", "init_from_pretrained",
@@ -33,16 +34,19 @@ __all__ = ["PRETRAIN_TASK", "PretrainConfig", "corpus_texts", "encoder_config", 
 
 @dataclass(frozen=True)
 class PretrainConfig:
-    """The encoder's shape and training. Shapes must match the task students it will initialise."""
+    """The encoder's training, and its shape as the `StudentShape` every student is described by (task students
+    must have the same embed_dim and hidden_size to start from it; its head sizes are placeholders)."""
 
-    embed_dim: int = 128
-    hidden_size: int = 150
-    max_length: int = 64
+    shape: StudentShape = StudentShape(hidden_size=150)
     epochs: int = 3
     batch_size: int = 50
     lr: float = 1e-3
     max_rows: int | None = None        # a seeded subset of the corpus
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.shape.hidden_size is None:
+            raise ValueError("the pre-distilled encoder needs an explicit hidden_size (its task students must match)")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,8 +106,9 @@ def write_corpus(texts: Iterable[str], out: str | Path) -> dict:
 
 def encoder_config(cfg: PretrainConfig) -> StudentConfig:
     """A single-sentence BiLSTM of the pre-training shape; its two labels and ReLU layer are placeholders."""
-    return StudentConfig(kind="bilstm", task=PRETRAIN_TASK, labels=("_0", "_1"), embed_dim=cfg.embed_dim,
-                         hidden_size=cfg.hidden_size, mlp_size=1, max_length=cfg.max_length)
+    s = cfg.shape
+    return StudentConfig(kind="bilstm", task=PRETRAIN_TASK, labels=("_0", "_1"), embed_dim=s.embed_dim,
+                         hidden_size=s.hidden_size, mlp_size=1, max_length=s.max_length)
 
 
 def pretrain_encoder(cfg: PretrainConfig, texts: tuple[str, ...], reps: np.ndarray, out_dir: str | Path, *,
@@ -129,7 +134,7 @@ def pretrain_encoder(cfg: PretrainConfig, texts: tuple[str, ...], reps: np.ndarr
     torch.manual_seed(cfg.seed)
     model = build_student(scfg)
     with torch.no_grad():
-        model.embedding.weight.copy_(torch.from_numpy(emb.from_teacher(vocab, embedding_table, cfg.embed_dim,
+        model.embedding.weight.copy_(torch.from_numpy(emb.from_teacher(vocab, embedding_table, cfg.shape.embed_dim,
                                                                        seed=cfg.seed)))
     dcfg = DistillConfig(loss="none", repr_weight=1.0, optimizer="adam", lr=cfg.lr, batch_size=cfg.batch_size,
                          epochs=cfg.epochs, patience=0, lr_schedule="linear", max_grad_norm=5.0, seed=cfg.seed)
@@ -176,7 +181,8 @@ def _encode_rows(cfg: PretrainConfig, texts: tuple[str, ...], idx: np.ndarray, p
 
     tok = load_tokenizer(tokenizer_file)
     sp = teacher_specials(tok)
-    enc = encode_split(tok, [texts[i] for i in idx], None, cfg.max_length, sp.pad_id, sp.unk_id, progress=progress)
+    enc = encode_split(tok, [texts[i] for i in idx], None, cfg.shape.max_length, sp.pad_id, sp.unk_id,
+                       progress=progress)
     vocab = build_vocab([enc.a.flat], tok.get_vocab_size(), sp)
     enc = to_student_ids(enc, vocab)
     return tok, vocab, [replace(enc, a=enc.a.take(np.searchsorted(idx, s))) for s in parts]

@@ -41,12 +41,13 @@ def pretrain_student(corpus, glue, data_dir, out, teacher_id, embed_dim, hidden_
     student of the same --embed-dim/--hidden-size.
     """
     from ..pretrain import PretrainConfig, run_pretrain
+    from ..student_stage import StudentShape
 
     tasks = tuple(t for t in (x.strip() for x in glue.split(",")) if t)
     if not corpus and not tasks:
         raise click.UsageError("give unlabeled text: --corpus FILE (repeatable) and/or --glue sst2,mrpc,...")
-    cfg = PretrainConfig(embed_dim=embed_dim, hidden_size=hidden_size, max_length=max_length, epochs=epochs,
-                         max_rows=max_rows, seed=seed)
+    shape = StudentShape(embed_dim=embed_dim, hidden_size=hidden_size, max_length=max_length)
+    cfg = PretrainConfig(shape, epochs=epochs, max_rows=max_rows, seed=seed)
     rec = run_pretrain(out, corpus=corpus, glue=tasks, data_dir=data_dir, teacher=teacher_id, cfg=cfg, bf16=bf16,
                        threads=threads, progress=progress, log=lambda m: click.echo(m, err=True))
     last = rec["history"][-1] if rec["history"] else {}

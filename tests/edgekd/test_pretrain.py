@@ -10,6 +10,7 @@ import torch
 from click.testing import CliRunner
 
 from edgekd.pretrain import PretrainConfig, corpus_texts, init_from_pretrained, run_pretrain, write_corpus
+from edgekd.student_stage import StudentShape
 from edgekd.tasks import DataError, load_split
 from edgekd_contract.checkpoint import StudentConfig, load_numpy_weights
 
@@ -30,7 +31,7 @@ def corpus(tmp_path_factory, glue_dir):
 def pretrained(tmp_path_factory, corpus, tiny_teacher_dir):
     out = tmp_path_factory.mktemp("pre")
     rec = run_pretrain(out, corpus=[corpus / "plain.txt", corpus / "pairs.jsonl"], teacher=str(tiny_teacher_dir),
-                       cfg=PretrainConfig(max_length=32, epochs=2, **SHAPE), bf16=False, threads=1, progress=False,
+                       cfg=PretrainConfig(StudentShape(max_length=32, **SHAPE), epochs=2), bf16=False, threads=1, progress=False,
                        log=lambda m: None)
     return out, rec
 
@@ -115,10 +116,20 @@ def test_a_rerun_reuses_the_representation_cache_of_a_teacher_without_a_2_label_
     from tests.conftest import make_tiny_teacher
 
     teacher = make_tiny_teacher(tmp_path / "t3", load_split("sst2", "train", glue_dir, limit=300).texts, num_labels=3)
-    kw = dict(corpus=[corpus / "plain.txt"], teacher=str(teacher), cfg=PretrainConfig(max_length=16, epochs=1, **SHAPE),
+    kw = dict(corpus=[corpus / "plain.txt"], teacher=str(teacher), cfg=PretrainConfig(StudentShape(max_length=16, **SHAPE), epochs=1),
               bf16=False, threads=1, progress=False, log=lambda m: None)
     run_pretrain(tmp_path / "out", **kw)
     first = json.loads((tmp_path / "out" / "label" / "cache.json").read_text())
     run_pretrain(tmp_path / "out", **kw)           # before the fix: "stale cache, teacher_hash differs"
     again = json.loads((tmp_path / "out" / "label" / "cache.json").read_text())
     assert again["key"] == first["key"]
+
+
+def test_the_encoder_shape_is_a_student_shape():
+    """The pre-distilled encoder is described by the same StudentShape as every student (no copy of its fields)."""
+    from edgekd.pretrain import encoder_config
+
+    cfg = encoder_config(PretrainConfig(StudentShape(embed_dim=8, hidden_size=6, max_length=20)))
+    assert (cfg.embed_dim, cfg.hidden_size, cfg.max_length) == (8, 6, 20)
+    with pytest.raises(ValueError, match="hidden_size"):
+        PretrainConfig(StudentShape())
