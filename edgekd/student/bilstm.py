@@ -10,13 +10,15 @@ The family hooks the training loop and the build chain call through `edgekd.stud
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from edgekd_contract.checkpoint import PAD_ID, StudentConfig
 from edgekd_contract.kinds import kind_for
+
+from .table_hooks import (flat_state_dict, init_embeddings, load_flat_state_dict, param_counts,  # noqa: F401
+                          word_embeddings)
 
 FAMILY = "bilstm"
 # How far `edgekd build`'s validate stage lets the runtime's int8 dev score sit from the exporter's. onnxruntime's
@@ -121,36 +123,3 @@ def shape_key(key: dict) -> dict:
 def build(cfg: StudentConfig) -> BiLSTMClassifier:
     """The module for `cfg.kind` ("bilstm" or "siamese_bilstm")."""
     return SiameseBiLSTMClassifier(cfg) if cfg.pair else BiLSTMClassifier(cfg)
-
-
-def init_embeddings(model: BiLSTMClassifier, table: np.ndarray) -> None:
-    """Start from the (V, E) table (teacher PCA, word vectors or random; row PAD_ID zero)."""
-    with torch.no_grad():
-        model.embedding.weight.copy_(torch.from_numpy(table))
-
-
-def word_embeddings(model: BiLSTMClassifier) -> nn.Parameter:
-    return model.embedding.weight
-
-
-def param_counts(model: BiLSTMClassifier) -> dict[str, int]:
-    total = sum(p.numel() for p in model.parameters())
-    embed = model.embedding.weight.numel()
-    return {"total": int(total), "embedding": int(embed), "without_embeddings": int(total - embed)}
-
-
-def flat_state_dict(model: BiLSTMClassifier) -> dict[str, torch.Tensor]:
-    """state_dict under the checkpoint names of `config.py` (drops the `encoder.` prefix)."""
-    return {k.removeprefix("encoder."): v.detach().contiguous() for k, v in model.state_dict().items()}
-
-
-def load_flat_state_dict(model: BiLSTMClassifier, tensors: dict[str, torch.Tensor]) -> None:
-    """Inverse of `flat_state_dict`; extra entries such as `vocab_map` are ignored."""
-    own = model.state_dict()
-    mapped = {}
-    for k in own:
-        flat = k.removeprefix("encoder.")
-        if flat not in tensors:
-            raise KeyError(f"checkpoint lacks tensor {flat!r}")
-        mapped[k] = tensors[flat]
-    model.load_state_dict(mapped, strict=True)

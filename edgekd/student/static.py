@@ -10,12 +10,14 @@ The exporter rebuilds exactly this graph from the checkpoint (`edgekd_exporters.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 from edgekd_contract.checkpoint import PAD_ID, StudentConfig
 from edgekd_contract.kinds import kind_for
+
+from .table_hooks import (flat_state_dict, init_embeddings, load_flat_state_dict, param_counts,  # noqa: F401
+                          word_embeddings)
 
 FAMILY = "static"
 DEFAULT_EMBED_DIM = 384   # the MiniLM teacher's width: its table as-is, no PCA
@@ -119,36 +121,3 @@ def default_lr(optimizer: str) -> float | None:
 
 def build(cfg: StudentConfig) -> StaticClassifier:
     return SiameseStaticClassifier(cfg) if cfg.pair else StaticClassifier(cfg)
-
-
-def init_embeddings(model: StaticClassifier, table: np.ndarray) -> None:
-    """Start from the (V, E) table (the teacher's rows as-is at its width, else PCA; row PAD_ID zero)."""
-    with torch.no_grad():
-        model.embedding.weight.copy_(torch.from_numpy(table))
-
-
-def word_embeddings(model: StaticClassifier) -> nn.Parameter:
-    return model.embedding.weight
-
-
-def param_counts(model: StaticClassifier) -> dict[str, int]:
-    total = sum(p.numel() for p in model.parameters())
-    embed = model.embedding.weight.numel()
-    return {"total": int(total), "embedding": int(embed), "without_embeddings": int(total - embed)}
-
-
-def flat_state_dict(model: StaticClassifier) -> dict[str, torch.Tensor]:
-    """state_dict under the checkpoint names (embedding.weight, hidden.*, out.*; the `encoder.` prefix dropped)."""
-    return {k.removeprefix("encoder."): v.detach().contiguous() for k, v in model.state_dict().items()}
-
-
-def load_flat_state_dict(model: StaticClassifier, tensors: dict[str, torch.Tensor]) -> None:
-    """Inverse of `flat_state_dict`; extra entries such as `vocab_map` are ignored."""
-    own = model.state_dict()
-    mapped = {}
-    for k in own:
-        flat = k.removeprefix("encoder.")
-        if flat not in tensors:
-            raise KeyError(f"checkpoint lacks tensor {flat!r}")
-        mapped[k] = tensors[flat]
-    model.load_state_dict(mapped, strict=True)
