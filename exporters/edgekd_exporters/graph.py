@@ -25,18 +25,15 @@ from onnx import TensorProto, helper, numpy_helper
 from edgekd_runtime.manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS
 
 from .families import graph_builder
-from .onnx_common import (EMBED_NODE, INIT_EMBEDDING, INIT_VOCAB_MAP, IR_VERSION, MS_OPSET, OPSET,  # noqa: F401
-                          VOCAB_REMAP_NODE, check_shapes, check_vocab_map, finish)
+from .onnx_common import (EMBED_NODE, INIT_EMBEDDING, INIT_HIDDEN_B, INIT_HIDDEN_W, INIT_OUT_B,  # noqa: F401
+                          INIT_OUT_W, INIT_VOCAB_MAP, IR_VERSION, MS_OPSET, OPSET, VOCAB_REMAP_NODE, check_shapes,
+                          check_vocab_map, finish, head_inits, head_shapes, table_inits)
 from .onnx_common import f32 as _f32
 from .onnx_common import int_input as _int_input
 
 INIT_LSTM_W = "lstm_W"              # float32 (2, 4H, E)   ONNX gate order i, o, f, c; direction 0 = forward
 INIT_LSTM_R = "lstm_R"              # float32 (2, 4H, H)
 INIT_LSTM_B = "lstm_B"              # float32 (2, 8H)      [Wb | Rb]
-INIT_HIDDEN_W = "hidden_W"          # float32 (F, M)       transposed torch hidden.weight
-INIT_HIDDEN_B = "hidden_b"          # float32 (M,)
-INIT_OUT_W = "out_W"                # float32 (M, C)
-INIT_OUT_B = "out_b"                # float32 (C,)
 LSTM_NODE = "bilstm"
 
 # PyTorch stores the four LSTM gate blocks as i, f, g, o; ONNX wants i, o, f, c (c = torch's g): take blocks [0, 3, 1, 2].
@@ -71,16 +68,11 @@ def build_bilstm_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProt
     H = cfg.hidden_size
     _check_shapes(cfg, weights)
     W, R, B = lstm_tensors(weights, H)
-    vocab_map = check_vocab_map(cfg, weights)
     inits = [
-        numpy_helper.from_array(vocab_map.astype(np.int32), INIT_VOCAB_MAP),  # int32 halves the table; Gather takes it
-        numpy_helper.from_array(_f32(weights, "embedding.weight"), INIT_EMBEDDING),
+        *table_inits(check_vocab_map(cfg, weights), weights),
         numpy_helper.from_array(W, INIT_LSTM_W), numpy_helper.from_array(R, INIT_LSTM_R),
         numpy_helper.from_array(B, INIT_LSTM_B),
-        numpy_helper.from_array(_f32(weights, "hidden.weight").T.copy(), INIT_HIDDEN_W),
-        numpy_helper.from_array(_f32(weights, "hidden.bias"), INIT_HIDDEN_B),
-        numpy_helper.from_array(_f32(weights, "out.weight").T.copy(), INIT_OUT_W),
-        numpy_helper.from_array(_f32(weights, "out.bias"), INIT_OUT_B),
+        *head_inits(weights),
         numpy_helper.from_array(np.array(-np.inf, np.float32), "neg_inf"),
         numpy_helper.from_array(np.array([0], np.int64), "axis0"),
         numpy_helper.from_array(np.array([1], np.int64), "axis1"),
@@ -156,9 +148,8 @@ def _encoder_nodes(ids: str, lengths: str, H: int) -> list[onnx.NodeProto]:
 
 def _check_shapes(cfg, weights: Mapping[str, np.ndarray]) -> None:
     """Fail with the tensor's name when a checkpoint does not match its StudentConfig."""
-    V, E, H, M, C, F = cfg.vocab_size, cfg.embed_dim, cfg.hidden_size, cfg.mlp_size, cfg.num_labels, cfg.feature_size
-    want = {"vocab_map": (cfg.teacher_vocab_size,), "embedding.weight": (V, E), "hidden.weight": (M, F),
-            "hidden.bias": (M,), "out.weight": (C, M), "out.bias": (C,)}
+    E, H = cfg.embed_dim, cfg.hidden_size
+    want = head_shapes(cfg)
     for s in ("_l0", "_l0_reverse"):
         want |= {f"lstm.weight_ih{s}": (4 * H, E), f"lstm.weight_hh{s}": (4 * H, H),
                  f"lstm.bias_ih{s}": (4 * H,), f"lstm.bias_hh{s}": (4 * H,)}

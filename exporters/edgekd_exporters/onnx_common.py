@@ -10,7 +10,7 @@ from typing import Mapping
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17
 # onnx 1.23's make_model stamps IR version 14, which onnxruntime 1.31 refuses (it reads <= 13). We stamp the
@@ -22,6 +22,10 @@ INIT_VOCAB_MAP = "vocab_map"        # int32 (Vt,)      teacher id -> student id
 INIT_EMBEDDING = "embedding"        # float32 (V, E)   (int8 graph: embedding_q int8 (V, E) + embedding_scale (V, 1))
 EMBED_NODE = "embed"                # the Gather of INIT_EMBEDDING
 VOCAB_REMAP_NODE = "vocab_remap"    # the Gather of INIT_VOCAB_MAP (the runtime's verifier finds the remap by it)
+INIT_HIDDEN_W = "hidden_W"          # float32 (F, M)   transposed torch hidden.weight (table + ReLU-head students)
+INIT_HIDDEN_B = "hidden_b"          # float32 (M,)
+INIT_OUT_W = "out_W"                # float32 (M, C)
+INIT_OUT_B = "out_b"                # float32 (C,)
 
 
 def int_input(name: str, dims: list[str]) -> onnx.ValueInfoProto:
@@ -49,6 +53,28 @@ def check_shapes(weights: Mapping[str, np.ndarray], want: Mapping[str, tuple[int
             raise KeyError(f"student checkpoint lacks tensor {name!r}")
         if tuple(weights[name].shape) != shape:
             raise ValueError(f"student tensor {name!r} has shape {tuple(weights[name].shape)}, config says {shape}")
+
+
+def head_shapes(cfg) -> dict[str, tuple[int, ...]]:
+    """Checkpoint tensors of every table + ReLU-head student (BiLSTM, static): the remap, the word-piece table and
+    the two dense layers over the `feature_size` pooled features."""
+    V, E, M, C, F = cfg.vocab_size, cfg.embed_dim, cfg.mlp_size, cfg.num_labels, cfg.feature_size
+    return {"vocab_map": (cfg.teacher_vocab_size,), "embedding.weight": (V, E), "hidden.weight": (M, F),
+            "hidden.bias": (M,), "out.weight": (C, M), "out.bias": (C,)}
+
+
+def table_inits(vocab_map: np.ndarray, weights: Mapping[str, np.ndarray]) -> list[onnx.TensorProto]:
+    """The remap (int32 halves the table; Gather takes it) and the word-piece table, as initializers."""
+    return [numpy_helper.from_array(vocab_map.astype(np.int32), INIT_VOCAB_MAP),
+            numpy_helper.from_array(f32(weights, "embedding.weight"), INIT_EMBEDDING)]
+
+
+def head_inits(weights: Mapping[str, np.ndarray]) -> list[onnx.TensorProto]:
+    """The ReLU layer and the output layer (weights transposed for MatMul), as initializers."""
+    return [numpy_helper.from_array(f32(weights, "hidden.weight").T.copy(), INIT_HIDDEN_W),
+            numpy_helper.from_array(f32(weights, "hidden.bias"), INIT_HIDDEN_B),
+            numpy_helper.from_array(f32(weights, "out.weight").T.copy(), INIT_OUT_W),
+            numpy_helper.from_array(f32(weights, "out.bias"), INIT_OUT_B)]
 
 
 def finish(graph: onnx.GraphProto) -> onnx.ModelProto:

@@ -21,28 +21,17 @@ from onnx import TensorProto, helper, numpy_helper
 
 from edgekd_runtime.manifest import INPUT_IDS, INPUT_IDS_B, LENGTHS, LENGTHS_B, LOGITS
 
-from .onnx_common import (EMBED_NODE, INIT_EMBEDDING, INIT_VOCAB_MAP, VOCAB_REMAP_NODE, check_shapes,
-                          check_vocab_map, f32, finish, int_input)
-
-INIT_HIDDEN_W = "hidden_W"          # float32 (F, M)       transposed torch hidden.weight
-INIT_HIDDEN_B = "hidden_b"          # float32 (M,)
-INIT_OUT_W = "out_W"                # float32 (M, C)
-INIT_OUT_B = "out_b"                # float32 (C,)
+from .onnx_common import (EMBED_NODE, INIT_EMBEDDING, INIT_HIDDEN_B, INIT_HIDDEN_W, INIT_OUT_B,  # noqa: F401
+                          INIT_OUT_W, INIT_VOCAB_MAP, VOCAB_REMAP_NODE, check_shapes, check_vocab_map, finish,
+                          head_inits, head_shapes, int_input, table_inits)
 
 
 def build_static_graph(cfg, weights: Mapping[str, np.ndarray]) -> onnx.ModelProto:
     """The fp32 ModelProto of a static (or static pair) student with checkpoint tensors `weights`."""
-    V, E, M, C, F = cfg.vocab_size, cfg.embed_dim, cfg.mlp_size, cfg.num_labels, cfg.feature_size
-    check_shapes(weights, {"vocab_map": (cfg.teacher_vocab_size,), "embedding.weight": (V, E),
-                           "hidden.weight": (M, F), "hidden.bias": (M,), "out.weight": (C, M), "out.bias": (C,)})
-    vocab_map = check_vocab_map(cfg, weights)
+    check_shapes(weights, head_shapes(cfg))
     inits = [
-        numpy_helper.from_array(vocab_map.astype(np.int32), INIT_VOCAB_MAP),
-        numpy_helper.from_array(f32(weights, "embedding.weight"), INIT_EMBEDDING),
-        numpy_helper.from_array(f32(weights, "hidden.weight").T.copy(), INIT_HIDDEN_W),
-        numpy_helper.from_array(f32(weights, "hidden.bias"), INIT_HIDDEN_B),
-        numpy_helper.from_array(f32(weights, "out.weight").T.copy(), INIT_OUT_W),
-        numpy_helper.from_array(f32(weights, "out.bias"), INIT_OUT_B),
+        *table_inits(check_vocab_map(cfg, weights), weights),
+        *head_inits(weights),
         numpy_helper.from_array(np.array(-np.inf, np.float32), "neg_inf"),
         numpy_helper.from_array(np.array([0], np.int64), "axis0"),
         numpy_helper.from_array(np.array([1], np.int64), "axis1"),
