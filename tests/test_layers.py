@@ -32,6 +32,16 @@ FORBIDDEN = {
 ALLOWED = {REPO / "exporters" / "edgekd_exporters" / "bert_student.py": {"torch", "transformers"}}
 
 
+def _imported_by_name(node: ast.AST) -> str | None:
+    """The literal module name of `import_module("a.b")` / `__import__("a.b")`, else None."""
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)):
+        return None
+    f = node.func
+    called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return node.args[0].value if called in ("import_module", "__import__") else None
+
+
 def imported_modules(source: str, package: str, module_path: tuple[str, ...]) -> set[str]:
     """Absolute dotted names a module imports. `package` is its top-level package and `module_path` the dotted
     parts of the module's own package (for resolving relative imports)."""
@@ -46,12 +56,8 @@ def imported_modules(source: str, package: str, module_path: tuple[str, ...]) ->
                 out.add(name if base else f"<outside {package}>")
             else:
                 out.add(node.module or "")
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
-            f = node.func
-            called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-            if called in ("import_module", "__import__"):
-                out.add(node.args[0].value)
+        elif (name := _imported_by_name(node)) is not None:
+            out.add(name)
     return out
 
 
@@ -140,12 +146,8 @@ def import_targets(source: str, pkg_parts: tuple[str, ...]) -> set[str]:
             base = pkg_parts[:len(pkg_parts) - node.level + 1] if node.level else ()
             mod = ".".join((*base, node.module) if node.module else base)
             out |= {f"{mod}.{a.name}" if a.name != "*" else mod for a in node.names} | {mod}
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
-            f = node.func
-            called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-            if called in ("import_module", "__import__"):
-                out.add(node.args[0].value)
+        elif (name := _imported_by_name(node)) is not None:
+            out.add(name)
     return out
 
 
