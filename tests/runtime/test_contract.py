@@ -27,9 +27,18 @@ def test_changing_a_constant_makes_the_js_stale(monkeypatch, name, value):
     assert gen.dts_block() not in gen.INDEX_DTS.read_text()
 
 
-def test_a_new_manifest_field_reaches_the_types(monkeypatch):
-    assert "  golden: string | null;" in gen.dts_block()          # Manifest.golden: str | None
-    assert '"schema_version"' in gen.contract_js()                 # MANIFEST_FIELDS
+def test_the_manifest_types_come_from_the_dataclasses():
+    import dataclasses
+
+    from edgekd_runtime import manifest
+
+    block = gen.dts_block()
+    for cls in gen.SPECS:                                              # every field, in its interface
+        body = block.split(f"export interface {cls.__name__} {{", 1)[1].split("}", 1)[0]
+        assert [ln.split(":")[0].strip() for ln in body.strip().splitlines()] == \
+            [f.name for f in dataclasses.fields(cls)]
+    assert "  golden: string | null;" in block                      # Manifest.golden: str | None
+    assert gen.SPECS[-1] is manifest.Manifest
 
 
 # Definitions that would copy the contract: `NAME = <value>` in Python, `const NAME = <value>` in JS.
